@@ -1,0 +1,61 @@
+// A small fixed pool of worker threads for splitting one kernel call into tasks.
+//
+// The calling thread always takes part, so a pool of size 1 starts no thread at all and
+// run() is a plain loop. Tasks are indices 0..count-1; run() returns when all are done.
+// One run() at a time per pool: callers that share a pool must not call it concurrently.
+#pragma once
+
+#include <condition_variable>
+#include <cstdint>
+#include <mutex>
+#include <thread>
+#include <vector>
+
+namespace dnsgd {
+
+class ThreadPool {
+ public:
+  explicit ThreadPool(int threads);
+  ~ThreadPool();
+  ThreadPool(const ThreadPool&) = delete;
+  ThreadPool& operator=(const ThreadPool&) = delete;
+
+  int size() const { return threads_; }
+
+  // Runs fn(task) for task in [0, count), spread over the pool's threads and the caller's.
+  template <class F>
+  void run(int count, F&& fn) {
+    if (count <= 0) return;
+    if (threads_ == 1 || count == 1) {
+      for (int t = 0; t < count; ++t) fn(t);
+      return;
+    }
+    dispatch(count, &invoke<F>, &fn);
+  }
+
+ private:
+  using TaskFn = void (*)(void* ctx, int task);
+  template <class F>
+  static void invoke(void* ctx, int task) { (*static_cast<F*>(ctx))(task); }
+
+  void dispatch(int count, TaskFn fn, void* ctx);
+  void worker_loop();
+  void drain();
+
+  int threads_;
+  std::vector<std::thread> workers_;
+  std::mutex mu_;
+  std::condition_variable wake_, done_;
+  uint64_t generation_ = 0;
+  bool stop_ = false;
+  TaskFn fn_ = nullptr;
+  void* ctx_ = nullptr;
+  int count_ = 0;
+  int next_ = 0;
+  int pending_ = 0;
+};
+
+// Threads to use by default: DNSGD_THREADS when set to a positive integer, else the core count.
+int default_thread_count();
+
+}  // namespace dnsgd

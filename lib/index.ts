@@ -1,0 +1,2 @@
+// Public entry point of dnsgd.
+export { native } from './native';

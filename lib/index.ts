@@ -1,2 +1,11 @@
 // Public entry point of dnsgd.
+export { Network } from './network';
+export type { Activation, NetworkOptions, OutputKind, Targets } from './network';
+export { Optimizer, SGD, Adam, DampedNewton, OPTIMIZER_NAMES } from './optimizers';
+export type {
+  AdamOptions, CommonOptions, DampedNewtonOptions, FrontRule, OptimizerName, SGDOptions,
+  StepResult,
+} from './optimizers';
+export { DnsgdError } from './errors';
+export type { DnsgdErrorCode } from './errors';
 export { native } from './native';

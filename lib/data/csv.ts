@@ -1,0 +1,488 @@
+// readCsv: one call from a CSV file to standardized train/test arrays plus the fitted Transform.
+// Order of work: parse -> pick target and features -> type columns (whole file) -> drop rows
+// (missing target; missing features with dropMissing) -> split -> fit on the training rows only
+// -> encode both halves with the same Transform that apply() uses later.
+import { DataError, suggestColumn } from './errors';
+import { randomSplit, stratifiedSplit } from './split';
+import { CsvSource, CsvTable, parseCsv } from './table';
+import {
+  ColumnSpec, EncodeReport, Encoded, Task, Transform, TransformJSON, UnseenLevels,
+} from './transform';
+import { DEFAULT_MISSING_VALUES, missingTest, parseNumber, sortLabels } from './values';
+
+export interface ReadCsvOptions {
+  /** Target column. Default: the last column. */
+  target?: string;
+  /**
+   * Default 'auto': classification when the target is named `class` (any case) or holds text,
+   * else regression. A mostly-numeric target with a few text cells is an error, not classes.
+   */
+  task?: Task | 'auto';
+  /** Feature columns. Default: every column except the target and `exclude`. */
+  features?: string[];
+  /** Columns to leave out of the default feature list (ids, leaks). */
+  exclude?: string[];
+  /** Tokens read as missing besides the empty field. Default `['NA', '?']`. */
+  missingValues?: string[];
+  /** Drop rows with any missing feature instead of imputing. Default false. */
+  dropMissing?: boolean;
+  /** Regression: train on log(target); decoding applies exp. Default false. */
+  logTarget?: boolean;
+  /** Standardize features with training statistics. Default true. */
+  standardize?: boolean;
+  /** Regression: also standardize the (log) target with training statistics. Default false. */
+  standardizeTarget?: boolean;
+  /** Random split: fraction of rows for test, 0 <= f < 1. Default 0.2 if no other split. */
+  testFraction?: number;
+  /** Seed of the random split. Default 0. */
+  seed?: number;
+  /** Keep class proportions in a random split. Default true for classification. */
+  stratify?: boolean;
+  /** Ordered split: the first N data rows of the file train, the rest test. */
+  trainRows?: number;
+  /** Separate test file (same columns by name; any order). */
+  testFile?: CsvSource;
+  /** Field separator. Default `,`. */
+  delimiter?: string;
+}
+
+interface DatasetBase {
+  /** rows x features, row-major. */
+  x: Float64Array;
+  rows: number;
+  features: string[];
+  /** For each row, its 0-based data row in the source file. */
+  rowIndex: Int32Array;
+}
+
+export interface RegressionDataset extends DatasetBase {
+  task: 'regression';
+  y: Float64Array;
+}
+
+export interface ClassificationDataset extends DatasetBase {
+  task: 'classification';
+  /** Class indices into `classes`. */
+  y: Int32Array;
+  classes: string[];
+}
+
+export type Dataset = RegressionDataset | ClassificationDataset;
+
+export type SplitKind = 'random' | 'stratified' | 'rows' | 'file' | 'none';
+
+export interface DataReport {
+  file: string;
+  testFile?: string;
+  task: Task;
+  target: string;
+  split: SplitKind;
+  /** Data rows read, over both files when there is a test file. */
+  rowsRead: number;
+  rowsDropped: { missingTarget: number; missingFeatures: number };
+  /** Missing cells filled per column, train and test together. */
+  imputed: Record<string, number>;
+  /** Unseen text levels per column (only the test half can have them). */
+  unseen: Record<string, UnseenLevels>;
+  /** Per half. Rows dropped before a split within one file are counted in `rowsDropped`. */
+  train: EncodeReport;
+  test: EncodeReport;
+}
+
+export interface LoadedData {
+  train: Dataset;
+  test: Dataset;
+  transform: Transform;
+  report: DataReport;
+}
+
+const OPTION_NAMES: readonly (keyof ReadCsvOptions)[] = [
+  'target', 'task', 'features', 'exclude', 'missingValues', 'dropMissing', 'logTarget',
+  'standardize', 'standardizeTarget', 'testFraction', 'seed', 'stratify', 'trainRows',
+  'testFile', 'delimiter',
+];
+
+function checkBool(o: ReadCsvOptions, k: keyof ReadCsvOptions): void {
+  if (o[k] !== undefined && typeof o[k] !== 'boolean') {
+    throw new TypeError(`${k} must be a boolean`);
+  }
+}
+
+function checkNames(o: ReadCsvOptions, k: 'features' | 'exclude' | 'missingValues'): void {
+  const v = o[k];
+  if (v === undefined) return;
+  if (!Array.isArray(v) || v.some((s) => typeof s !== 'string')) {
+    throw new TypeError(`${k} must be an array of strings`);
+  }
+  if (new Set(v).size !== v.length) throw new RangeError(`${k} has duplicate entries`);
+}
+
+function checkOptions(o: ReadCsvOptions): void {
+  if (o === null || typeof o !== 'object') throw new TypeError('options must be an object');
+  for (const k of Object.keys(o)) {
+    if (!(OPTION_NAMES as readonly string[]).includes(k)) {
+      const near = suggestColumn(k, OPTION_NAMES as readonly string[]).split(' Columns')[0];
+      throw new TypeError(`unknown option ${JSON.stringify(k)}${near}`);
+    }
+  }
+  if (o.target !== undefined && typeof o.target !== 'string') {
+    throw new TypeError('target must be a string');
+  }
+  if (o.task !== undefined && !['regression', 'classification', 'auto'].includes(o.task)) {
+    throw new RangeError(`task must be 'regression', 'classification' or 'auto'`);
+  }
+  for (const k of ['dropMissing', 'logTarget', 'standardize', 'standardizeTarget', 'stratify']) {
+    checkBool(o, k as keyof ReadCsvOptions);
+  }
+  checkNames(o, 'features');
+  checkNames(o, 'exclude');
+  checkNames(o, 'missingValues');
+  if (o.testFraction !== undefined) {
+    const f = o.testFraction;
+    if (typeof f !== 'number') throw new TypeError('testFraction must be a number');
+    if (!(f >= 0 && f < 1)) throw new RangeError(`testFraction must be in [0, 1), got ${f}`);
+  }
+  if (o.trainRows !== undefined) {
+    const n = o.trainRows;
+    if (typeof n !== 'number') throw new TypeError('trainRows must be a number');
+    if (!Number.isSafeInteger(n) || n < 1) {
+      throw new RangeError(`trainRows must be a positive integer, got ${n}`);
+    }
+  }
+  const splits = [o.testFraction, o.trainRows, o.testFile].filter((v) => v !== undefined);
+  if (splits.length > 1) {
+    throw new RangeError('give at most one of testFraction, trainRows and testFile');
+  }
+  if (o.seed !== undefined && o.testFraction === undefined && splits.length > 0) {
+    throw new RangeError('seed only applies to a random split (testFraction)');
+  }
+}
+
+function headerError(table: CsvTable, code: 'UNKNOWN_COLUMN', reason: string): DataError {
+  return new DataError(code, reason, { file: table.name, line: table.lineOf(-1) });
+}
+
+function resolveColumns(
+  table: CsvTable,
+  o: ReadCsvOptions,
+): { target: number; features: number[] } {
+  const header = table.header;
+  const index = new Map(header.map((h, j) => [h, j]));
+  const find = (name: string, what: string): number => {
+    const j = index.get(name);
+    if (j === undefined) {
+      throw headerError(table, 'UNKNOWN_COLUMN',
+        `${what} column ${JSON.stringify(name)} not found${suggestColumn(name, header)}`);
+    }
+    return j;
+  };
+  const target = o.target === undefined ? header.length - 1 : find(o.target, 'target');
+  const excluded = new Set((o.exclude ?? []).map((n) => find(n, 'excluded')));
+  let features: number[];
+  if (o.features !== undefined) {
+    features = o.features.map((n) => find(n, 'feature'));
+    if (features.includes(target)) throw new RangeError('the target cannot also be a feature');
+  } else {
+    features = header.map((_, j) => j).filter((j) => j !== target && !excluded.has(j));
+  }
+  if (features.length === 0) {
+    throw new DataError('NO_FEATURES', 'no feature columns are left besides the target', {
+      file: table.name,
+    });
+  }
+  return { target, features };
+}
+
+/** Decides the task from the target's cells; throws on text cells in a regression target. */
+function resolveTask(
+  table: CsvTable, tcol: number, requested: Task | 'auto', isMissing: (v: string) => boolean,
+): Task {
+  const rows = table.rows;
+  let numeric = 0;
+  let text = 0;
+  let firstText = -1;
+  for (let r = 0; r < rows.length; r++) {
+    const v = rows[r][tcol];
+    if (isMissing(v)) continue;
+    if (Number.isNaN(parseNumber(v))) {
+      text++;
+      if (firstText < 0) firstText = r;
+    } else {
+      numeric++;
+    }
+  }
+  const name = table.header[tcol];
+  if (requested === 'classification') return 'classification';
+  if (requested === 'auto') {
+    if (name.toLowerCase() === 'class') return 'classification';
+    if (text === 0) return 'regression';
+    if (text >= numeric) return 'classification';
+  }
+  if (text === 0) return 'regression';
+  const v = rows[firstText][tcol];
+  const hint = requested === 'auto'
+    ? ` (${numeric} of ${numeric + text} target cells are numbers; pass task: 'classification'` +
+      ' if the values are labels)'
+    : '';
+  throw new DataError('NON_NUMERIC_TARGET',
+    `non-numeric value ${JSON.stringify(v)} in regression target ${JSON.stringify(name)}${hint}`,
+    { file: table.name, line: table.lineOf(firstText), column: tcol + 1, columnName: name });
+}
+
+function columnIsNumeric(table: CsvTable, col: number, isMissing: (v: string) => boolean): boolean {
+  const rows = table.rows;
+  for (let r = 0; r < rows.length; r++) {
+    const v = rows[r][col];
+    if (!isMissing(v) && Number.isNaN(parseNumber(v))) return false;
+  }
+  return true;
+}
+
+/** Fits imputation values and levels on the training rows; no scaling yet. */
+function fitColumns(
+  table: CsvTable, cols: number[], numeric: boolean[], train: Int32Array,
+  isMissing: (v: string) => boolean,
+): ColumnSpec[] {
+  const rows = table.rows;
+  return cols.map((col, i): ColumnSpec => {
+    const name = table.header[col];
+    if (numeric[i]) {
+      let sum = 0;
+      let n = 0;
+      for (let k = 0; k < train.length; k++) {
+        const v = rows[train[k]][col];
+        if (!isMissing(v)) {
+          sum += parseNumber(v);
+          n++;
+        }
+      }
+      // A column with no value at all in training gets 0; it is constant, so it encodes as 0.
+      return { name, kind: 'numeric', fill: n > 0 ? sum / n : 0 };
+    }
+    const levels = new Set<string>();
+    let missing = false;
+    for (let k = 0; k < train.length; k++) {
+      const v = rows[train[k]][col];
+      if (isMissing(v)) missing = true;
+      else levels.add(v);
+    }
+    return { name, kind: 'text', levels: sortLabels(levels), missingLevel: missing };
+  });
+}
+
+/**
+ * Population mean and standard deviation per column of a row-major matrix. A column that is
+ * constant in training gets std 1, so it encodes as exactly 0 there instead of dividing by a
+ * rounding residue.
+ */
+function columnStats(x: Float64Array, rows: number, f: number): { mean: number[]; std: number[] } {
+  const mean = new Float64Array(f);
+  const lo = new Float64Array(f).fill(Infinity);
+  const hi = new Float64Array(f).fill(-Infinity);
+  for (let r = 0; r < rows; r++) {
+    const b = r * f;
+    for (let j = 0; j < f; j++) {
+      const v = x[b + j];
+      mean[j] += v;
+      if (v < lo[j]) lo[j] = v;
+      if (v > hi[j]) hi[j] = v;
+    }
+  }
+  for (let j = 0; j < f; j++) mean[j] = rows > 0 ? mean[j] / rows : 0;
+  const ss = new Float64Array(f);
+  for (let r = 0; r < rows; r++) {
+    const b = r * f;
+    for (let j = 0; j < f; j++) {
+      const d = x[b + j] - mean[j];
+      ss[j] += d * d;
+    }
+  }
+  const std = new Array<number>(f);
+  const m = new Array<number>(f);
+  for (let j = 0; j < f; j++) {
+    const constant = !(hi[j] > lo[j]);
+    m[j] = constant ? (rows > 0 ? lo[j] : 0) : mean[j];
+    std[j] = constant ? 1 : Math.sqrt(ss[j] / rows);
+  }
+  return { mean: m, std };
+}
+
+function vectorStats(y: Float64Array): { mean: number; std: number } {
+  const s = columnStats(y, y.length, 1);
+  return { mean: s.mean[0], std: s.std[0] };
+}
+
+function toDataset(e: Encoded, task: Task): Dataset {
+  const base = { x: e.x, rows: e.rows, features: e.features, rowIndex: e.rowIndex };
+  if (task === 'classification') {
+    return { ...base, task, y: e.y as Int32Array, classes: e.classes as string[] };
+  }
+  return { ...base, task, y: e.y as Float64Array };
+}
+
+function sumReports(a: EncodeReport, b: EncodeReport): Pick<DataReport, 'imputed' | 'unseen'> {
+  const imputed: Record<string, number> = { ...a.imputed };
+  for (const [k, v] of Object.entries(b.imputed)) imputed[k] = (imputed[k] ?? 0) + v;
+  const unseen: Record<string, UnseenLevels> = {};
+  for (const rep of [a, b]) {
+    for (const [k, v] of Object.entries(rep.unseen)) {
+      const u = unseen[k] ?? { count: 0, levels: [] };
+      u.count += v.count;
+      for (const l of v.levels) if (u.levels.length < 20 && !u.levels.includes(l)) u.levels.push(l);
+      unseen[k] = u;
+    }
+  }
+  return { imputed, unseen };
+}
+
+/**
+ * Reads a CSV with a header row into standardized train and test arrays, fitting every
+ * statistic (imputation means, levels, scaling) on the training rows only.
+ */
+export function readCsv(source: CsvSource, options: ReadCsvOptions = {}): LoadedData {
+  checkOptions(options);
+  const o = options;
+  const table = parseCsv(source, { delimiter: o.delimiter });
+  const missingValues = (o.missingValues ?? DEFAULT_MISSING_VALUES).filter((s) => s !== '');
+  const isMissing = missingTest(missingValues);
+  const { target: tcol, features: fcols } = resolveColumns(table, o);
+  const targetName = table.header[tcol];
+  const task = resolveTask(table, tcol, o.task ?? 'auto', isMissing);
+  if (task === 'classification') {
+    for (const k of ['logTarget', 'standardizeTarget'] as const) {
+      if (o[k]) throw new RangeError(`${k} needs a regression target; ${targetName} is classes`);
+    }
+  } else if (o.stratify) {
+    throw new RangeError('stratify needs a classification target');
+  }
+  const numeric = fcols.map((c) => columnIsNumeric(table, c, isMissing));
+
+  // Rows that survive, as data-row indices in file order.
+  const rows = table.rows;
+  const kept: number[] = [];
+  let dropT = 0;
+  let dropF = 0;
+  for (let r = 0; r < rows.length; r++) {
+    const row = rows[r];
+    if (isMissing(row[tcol])) dropT++;
+    else if (o.dropMissing && fcols.some((c) => isMissing(row[c]))) dropF++;
+    else kept.push(r);
+  }
+  if (kept.length === 0) {
+    throw new DataError('NO_ROWS_LEFT',
+      `no rows left (${dropT} without a target, ${dropF} with missing features)`,
+      { file: table.name });
+  }
+
+  let classes: string[] | null = null;
+  let labels: Int32Array | null = null;
+  if (task === 'classification') {
+    classes = sortLabels(new Set(kept.map((r) => rows[r][tcol])));
+    if (classes.length < 2) {
+      throw new DataError('SINGLE_CLASS',
+        `class column ${JSON.stringify(targetName)} has a single class ` +
+        `${JSON.stringify(classes[0])}; classification needs at least 2`,
+        { file: table.name, column: tcol + 1, columnName: targetName });
+    }
+    const ci = new Map(classes.map((c, j) => [c, j]));
+    labels = Int32Array.from(kept, (r) => ci.get(rows[r][tcol]) as number);
+  }
+
+  // Split into positions of `kept`, then map to data rows.
+  let splitKind: SplitKind;
+  let trainIdx: Int32Array;
+  let testIdx: Int32Array | null = null;
+  const keptArr = Int32Array.from(kept);
+  if (o.testFile !== undefined) {
+    splitKind = 'file';
+    trainIdx = keptArr;
+  } else if (o.trainRows !== undefined) {
+    const n = o.trainRows;
+    if (n >= rows.length) {
+      throw new RangeError(`trainRows ${n} leaves no test rows (the file has ${rows.length})`);
+    }
+    splitKind = 'rows';
+    trainIdx = keptArr.filter((r) => r < n);
+    testIdx = keptArr.filter((r) => r >= n);
+  } else {
+    const f = o.testFraction ?? 0.2;
+    const seed = o.seed ?? 0;
+    const strat = labels !== null && o.stratify !== false;
+    const s = strat
+      ? stratifiedSplit(labels as Int32Array, (classes as string[]).length, f, seed)
+      : randomSplit(kept.length, f, seed);
+    splitKind = f === 0 ? 'none' : strat ? 'stratified' : 'random';
+    trainIdx = s.train.map((p) => kept[p]);
+    testIdx = s.test.map((p) => kept[p]);
+  }
+  if (trainIdx.length === 0) {
+    throw new DataError('NO_ROWS_LEFT', 'the split leaves no training rows', { file: table.name });
+  }
+
+  // Fit: raw encoding of the training rows with identity scaling gives the statistics; the
+  // final transform then encodes with them. Standardizing the raw matrix in place performs the
+  // same floating-point operations as encoding anew, so apply() reproduces it bit for bit.
+  const columns = fitColumns(table, fcols, numeric, trainIdx, isMissing);
+  const width = columns.reduce((n, c) => n + (c.kind === 'numeric' ? 1 :
+    c.levels.length + (c.missingLevel ? 1 : 0)), 0);
+  if (width === 0) {
+    throw new DataError('NO_FEATURES', 'the feature columns encode to no features',
+      { file: table.name });
+  }
+  const spec: TransformJSON = {
+    format: 'dnsgd-transform', version: 1, task, target: targetName,
+    logTarget: o.logTarget ?? false, targetScale: null, classes, missingValues,
+    columns: columns.filter((c) => c.kind === 'numeric' || c.levels.length > 0 || c.missingLevel),
+    mean: new Array<number>(width).fill(0), std: new Array<number>(width).fill(1),
+  };
+  const raw = new Transform(spec).encode(table, trainIdx, 'require', false);
+  const f = width;
+  if (o.standardize !== false) {
+    const st = columnStats(raw.x, raw.rows, f);
+    spec.mean = st.mean;
+    spec.std = st.std;
+    const x = raw.x;
+    for (let r = 0; r < raw.rows; r++) {
+      const b = r * f;
+      for (let j = 0; j < f; j++) x[b + j] = (x[b + j] - st.mean[j]) / st.std[j];
+    }
+  }
+  if (task === 'regression' && o.standardizeTarget) {
+    const y = raw.y as Float64Array;
+    const ts = vectorStats(y);
+    spec.targetScale = ts;
+    for (let k = 0; k < y.length; k++) y[k] = (y[k] - ts.mean) / ts.std;
+  }
+  const transform = new Transform(spec);
+  const dropMissing = o.dropMissing ?? false;
+
+  let test: Encoded;
+  let testName: string | undefined;
+  let testRead = 0;
+  if (testIdx !== null) {
+    test = transform.encode(table, testIdx, 'require', dropMissing);
+  } else {
+    const tt = parseCsv(o.testFile as CsvSource, { delimiter: o.delimiter });
+    testName = tt.name;
+    testRead = tt.rows.length;
+    test = transform.encode(tt, null, 'require', dropMissing);
+  }
+  const totals = sumReports(raw.report, test.report);
+  const report: DataReport = {
+    file: table.name,
+    task,
+    target: targetName,
+    split: splitKind,
+    rowsRead: rows.length + testRead,
+    rowsDropped: {
+      missingTarget: dropT + test.report.droppedMissingTarget,
+      missingFeatures: dropF + test.report.droppedMissingFeatures,
+    },
+    imputed: totals.imputed,
+    unseen: totals.unseen,
+    train: raw.report,
+    test: test.report,
+  };
+  if (testName !== undefined) report.testFile = testName;
+  return { train: toDataset(raw, task), test: toDataset(test, task), transform, report };
+}

@@ -1,0 +1,103 @@
+// The error type of the data layer. Every problem found in a file's contents is a DataError
+// whose message starts with `file:line:column:` (the parts that are known), so an editor or a
+// terminal can jump to the offending cell. Wrong option values are TypeError / RangeError.
+
+/** Machine-readable reason of a DataError. */
+export type DataErrorCode =
+  | 'BAD_CSV'
+  | 'EMPTY_FILE'
+  | 'NO_DATA_ROWS'
+  | 'RAGGED_ROW'
+  | 'EMPTY_HEADER'
+  | 'DUPLICATE_HEADER'
+  | 'UNKNOWN_COLUMN'
+  | 'MISSING_COLUMNS'
+  | 'NO_FEATURES'
+  | 'NON_NUMERIC_TARGET'
+  | 'NON_NUMERIC_VALUE'
+  | 'NON_POSITIVE_TARGET'
+  | 'SINGLE_CLASS'
+  | 'UNKNOWN_CLASS'
+  | 'NO_ROWS_LEFT';
+
+/** Where in a file a DataError points. `line` and `column` are 1-based. */
+export interface DataErrorLocation {
+  file?: string;
+  line?: number;
+  /** Field number (1-based), not a character offset. */
+  column?: number;
+  /** Header name of the column, when there is one. */
+  columnName?: string;
+}
+
+export class DataError extends Error {
+  readonly code: DataErrorCode;
+  readonly file: string | undefined;
+  readonly line: number | undefined;
+  readonly column: number | undefined;
+  readonly columnName: string | undefined;
+  /** The message without the location prefix. */
+  readonly reason: string;
+
+  constructor(code: DataErrorCode, reason: string, where: DataErrorLocation = {}) {
+    super(formatLocation(where) + reason);
+    this.name = 'DataError';
+    this.code = code;
+    this.reason = reason;
+    this.file = where.file;
+    this.line = where.line;
+    this.column = where.column;
+    this.columnName = where.columnName;
+  }
+}
+
+function formatLocation(where: DataErrorLocation): string {
+  if (where.file === undefined) return '';
+  let s = where.file;
+  if (where.line !== undefined) {
+    s += `:${where.line}`;
+    if (where.column !== undefined) s += `:${where.column}`;
+  }
+  return s + ': ';
+}
+
+/** Levenshtein distance, case-insensitive: enough to catch typos in column names. */
+function editDistance(a: string, b: string): number {
+  a = a.toLowerCase();
+  b = b.toLowerCase();
+  let prev = new Array<number>(b.length + 1);
+  let cur = new Array<number>(b.length + 1);
+  for (let j = 0; j <= b.length; j++) prev[j] = j;
+  for (let i = 1; i <= a.length; i++) {
+    cur[0] = i;
+    for (let j = 1; j <= b.length; j++) {
+      const sub = prev[j - 1] + (a.charCodeAt(i - 1) === b.charCodeAt(j - 1) ? 0 : 1);
+      cur[j] = Math.min(sub, prev[j] + 1, cur[j - 1] + 1);
+    }
+    [prev, cur] = [cur, prev];
+  }
+  return prev[b.length];
+}
+
+/** The candidate closest to `name` (first one on ties), or undefined if there is none. */
+export function closestName(name: string, candidates: readonly string[]): string | undefined {
+  let best: string | undefined;
+  let bestD = Infinity;
+  for (const c of candidates) {
+    const d = editDistance(name, c);
+    if (d < bestD) {
+      bestD = d;
+      best = c;
+    }
+  }
+  return best;
+}
+
+/** "did you mean" clause plus a short list of what exists, for unknown-column messages. */
+export function suggestColumn(name: string, candidates: readonly string[]): string {
+  const close = closestName(name, candidates);
+  const shown = candidates.slice(0, 12).map((c) => JSON.stringify(c)).join(', ');
+  const more = candidates.length > 12 ? `, … (${candidates.length} in all)` : '';
+  const hint = close === undefined ? '' : `; did you mean ${JSON.stringify(close)}?`;
+  return `${hint} Columns are: ${shown}${more}`;
+}

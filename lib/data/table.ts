@@ -1,0 +1,188 @@
+// CSV text -> header + rows of strings, with the structural checks (empty file, ragged rows,
+// duplicate or empty header names). Typing and encoding happen later, in transform.ts.
+import * as fs from 'fs';
+import { parse } from 'csv-parse/sync';
+import { DataError } from './errors';
+
+/** A file path, or CSV text held in memory (`name` is what error messages call it). */
+export type CsvSource = string | { text: string; name?: string };
+
+export interface ParseCsvOptions {
+  /** Field separator, one character. Default `,`. */
+  delimiter?: string;
+}
+
+/** A parsed CSV: the header and the data rows, all as trimmed strings. */
+export interface CsvTable {
+  /** File path or the given name; used in error messages. */
+  readonly name: string;
+  readonly header: readonly string[];
+  /** Data rows, each with exactly `header.length` fields. */
+  readonly rows: readonly (readonly string[])[];
+  /** 1-based line of the file on which data row `row` (0-based) starts. */
+  lineOf(row: number): number;
+}
+
+/** A record value given to `Transform.apply`; null, undefined and NaN count as missing. */
+export type RecordValue = string | number | null | undefined;
+
+function baseOptions(delimiter: string) {
+  return {
+    delimiter,
+    bom: true,
+    trim: true,
+    skip_empty_lines: true,
+    // Field counts are checked here, so the error can name the line and the header size.
+    relax_column_count: true,
+  };
+}
+
+function checkDelimiter(d: unknown): string {
+  if (d === undefined) return ',';
+  if (typeof d !== 'string' || d.length !== 1 || d === '"' || d === '\n' || d === '\r') {
+    throw new RangeError(`delimiter must be one character other than a quote or line end`);
+  }
+  return d;
+}
+
+/**
+ * Start line of every record (header included), computed only when an error or a caller needs
+ * it: csv-parse's own line counter is off after skipped blank lines, so it is rebuilt from
+ * each record's raw text (skipped blank lines are glued to the front of the next record).
+ */
+function recordLines(text: string, delimiter: string): Int32Array {
+  const recs = parse(text, { ...baseOptions(delimiter), raw: true }) as { raw: string }[];
+  const out = new Int32Array(recs.length);
+  let line = 1;
+  for (let i = 0; i < recs.length; i++) {
+    const parts = recs[i].raw.split(/\r\n|\r|\n/);
+    let lead = 0;
+    while (lead < parts.length - 1 && parts[lead].trim() === '') lead++;
+    out[i] = line + lead;
+    // A raw record ends with its line break (except the last), so parts.length - 1 breaks.
+    line += parts.length - 1;
+  }
+  return out;
+}
+
+class Table implements CsvTable {
+  private lines: Int32Array | undefined;
+  constructor(
+    readonly name: string,
+    readonly header: readonly string[],
+    readonly rows: readonly (readonly string[])[],
+    private readonly text: string,
+    private readonly delimiter: string,
+  ) {}
+
+  lineOf(row: number): number {
+    if (this.lines === undefined) this.lines = recordLines(this.text, this.delimiter);
+    return this.lines[row + 1];
+  }
+}
+
+function readSource(source: CsvSource): { text: string; name: string } {
+  if (typeof source === 'string') {
+    let text: string;
+    try {
+      text = fs.readFileSync(source, 'utf8');
+    } catch (e) {
+      const err = e as NodeJS.ErrnoException;
+      throw new DataError('BAD_CSV', `cannot read file (${err.code ?? err.message})`, {
+        file: source,
+      });
+    }
+    return { text, name: source };
+  }
+  if (source === null || typeof source !== 'object' || typeof source.text !== 'string') {
+    throw new TypeError('CSV source must be a file path or { text: string, name?: string }');
+  }
+  if (source.name !== undefined && typeof source.name !== 'string') {
+    throw new TypeError('CSV source name must be a string');
+  }
+  return { text: source.text, name: source.name ?? '<text>' };
+}
+
+/** Reads and parses a CSV with a header row. Throws DataError on a malformed file. */
+export function parseCsv(source: CsvSource, options: ParseCsvOptions = {}): CsvTable {
+  const delimiter = checkDelimiter(options.delimiter);
+  const { text, name } = readSource(source);
+  let records: string[][];
+  try {
+    records = parse(text, baseOptions(delimiter)) as string[][];
+  } catch (e) {
+    const err = e as Error & { lines?: number };
+    const where = typeof err.lines === 'number' ? { file: name, line: err.lines } : { file: name };
+    throw new DataError('BAD_CSV', err.message, where);
+  }
+  if (records.length === 0) {
+    throw new DataError('EMPTY_FILE', 'the file is empty; expected a header row and data rows', {
+      file: name,
+    });
+  }
+  const header = records[0];
+  const headerLine = (): number => recordLines(text, delimiter)[0];
+  const seen = new Map<string, number>();
+  for (let j = 0; j < header.length; j++) {
+    const h = header[j];
+    const where = () => ({ file: name, line: headerLine(), column: j + 1, columnName: h });
+    if (h === '') throw new DataError('EMPTY_HEADER', `column ${j + 1} has no name`, where());
+    const first = seen.get(h);
+    if (first !== undefined) {
+      throw new DataError(
+        'DUPLICATE_HEADER',
+        `duplicate column name ${JSON.stringify(h)} (also column ${first + 1})`,
+        where(),
+      );
+    }
+    seen.set(h, j);
+  }
+  const rows = records.slice(1);
+  const table = new Table(name, header, rows, text, delimiter);
+  if (rows.length === 0) {
+    throw new DataError('NO_DATA_ROWS', 'the file has a header but no data rows', {
+      file: name,
+      line: headerLine(),
+    });
+  }
+  const width = header.length;
+  for (let i = 0; i < rows.length; i++) {
+    const n = rows[i].length;
+    if (n !== width) {
+      const col = n > width ? width + 1 : n;
+      throw new DataError(
+        'RAGGED_ROW',
+        `row has ${n} field${n === 1 ? '' : 's'} but the header has ${width}`,
+        { file: name, line: table.lineOf(i), column: col },
+      );
+    }
+  }
+  return table;
+}
+
+/** Builds a table from objects keyed by column name (for predicting from in-memory values). */
+export function tableFromRecords(
+  records: readonly Readonly<Record<string, RecordValue>>[],
+  columns: readonly string[],
+  name = '<records>',
+): CsvTable {
+  if (!Array.isArray(records)) throw new TypeError('records must be an array of objects');
+  const present = columns.filter((c) => records.some((r) => r !== null && c in r));
+  const rows: string[][] = new Array(records.length);
+  for (let i = 0; i < records.length; i++) {
+    const r = records[i];
+    if (r === null || typeof r !== 'object') {
+      throw new TypeError(`record ${i} is not an object`);
+    }
+    const row = new Array<string>(present.length);
+    for (let j = 0; j < present.length; j++) {
+      const v = r[present[j]];
+      if (v === null || v === undefined) row[j] = '';
+      else if (typeof v === 'number') row[j] = Number.isNaN(v) ? '' : String(v);
+      else if (typeof v === 'string') row[j] = v.trim();
+      else throw new TypeError(`record ${i}, ${JSON.stringify(present[j])}: not a string/number`);
+    }
+    rows[i] = row;
+  }
+  return { name, header: present, rows, lineOf: (row: number) => row + 1 };
+}

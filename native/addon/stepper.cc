@@ -1,0 +1,131 @@
+#include <cmath>
+#include <sstream>
+
+#include "args.h"
+#include "objects.h"
+
+namespace dnsgd_addon {
+
+static double get_number(Napi::Env env, Napi::Object o, const char* key, double fallback) {
+  Napi::Value v = o.Get(key);
+  if (v.IsUndefined()) return fallback;
+  if (!v.IsNumber() || !std::isfinite(v.As<Napi::Number>().DoubleValue()))
+    type_error(env, std::string("optimizer option ") + key + " must be a finite number");
+  return v.As<Napi::Number>().DoubleValue();
+}
+
+dnsgd::StepConfig step_config(Napi::Env env, Napi::Object o) {
+  dnsgd::StepConfig c;
+  int method = (int)get_number(env, o, "method", 0);
+  int rule = (int)get_number(env, o, "rule", 0);
+  if (method < 0 || method > 2) range_error(env, "optimizer method must be 0, 1 or 2");
+  if (rule < 0 || rule > 3) range_error(env, "optimizer rule must be 0..3");
+  c.method = static_cast<dnsgd::Method>(method);
+  c.rule.rule = static_cast<dnsgd::Rule>(rule);
+  c.rule.lr = get_number(env, o, "lr", c.rule.lr);
+  c.rule.momentum = get_number(env, o, "momentum", c.rule.momentum);
+  c.rule.beta1 = get_number(env, o, "beta1", c.rule.beta1);
+  c.rule.beta2 = get_number(env, o, "beta2", c.rule.beta2);
+  c.rule.eps = get_number(env, o, "eps", c.rule.eps);
+  c.rule.weight_decay = get_number(env, o, "weightDecay", c.rule.weight_decay);
+  c.newton.alpha = get_number(env, o, "alpha", c.newton.alpha);
+  c.newton.allow_floor = get_number(env, o, "allowFloor", 0) != 0;
+  c.eta = get_number(env, o, "eta", c.eta);
+  if (c.newton.alpha < 0) range_error(env, "alpha must be >= 0");
+  return c;
+}
+
+static const char* status_code(dnsgd::StepStatus st) {
+  switch (st) {
+    case dnsgd::StepStatus::NonFiniteLoss: return "ERR_NONFINITE_LOSS";
+    case dnsgd::StepStatus::NonFiniteGradient: return "ERR_NONFINITE_GRADIENT";
+    case dnsgd::StepStatus::FactorFailed: return "ERR_FACTOR_FAILED";
+    case dnsgd::StepStatus::NonFiniteNewton: return "ERR_NONFINITE_NEWTON";
+    default: return "ERR_STEP";
+  }
+}
+
+void throw_step_error(Napi::Env env, dnsgd::StepStatus st, const dnsgd::StepStats& stats,
+                      const dnsgd::StepConfig& cfg) {
+  std::ostringstream msg;
+  msg.precision(6);
+  switch (st) {
+    case dnsgd::StepStatus::NonFiniteLoss:
+      msg << "the mini-batch loss is not finite (" << stats.loss << ")";
+      break;
+    case dnsgd::StepStatus::NonFiniteGradient:
+      msg << "the gradient is not finite";
+      break;
+    case dnsgd::StepStatus::FactorFailed:
+      msg << "the damped last-layer Hessian H + (alpha + H_max) I is not positive definite "
+             "numerically (alpha = " << cfg.newton.alpha << ", H_max = " << stats.newton.h_max
+          << ", pivot " << stats.newton.failed_pivot << " failed); raise alpha above 0, or "
+          << "allow a damping floor";
+      break;
+    case dnsgd::StepStatus::NonFiniteNewton:
+      msg << "the damped Newton direction is not finite (alpha = " << cfg.newton.alpha
+          << ", H_max = " << stats.newton.h_max << ")";
+      break;
+    default:
+      msg << "the step failed";
+  }
+  Napi::Error e = Napi::Error::New(env, msg.str());
+  e.Set("code", Napi::String::New(env, status_code(st)));
+  throw e;
+}
+
+Napi::Function Stepper::Define(Napi::Env env) {
+  return DefineClass(env, "Stepper",
+                     {InstanceMethod("step", &Stepper::JsStep),
+                      InstanceMethod("threads", &Stepper::JsThreads)});
+}
+
+// new Stepper(model, config, threads)
+Stepper::Stepper(const Napi::CallbackInfo& info) : Napi::ObjectWrap<Stepper>(info) {
+  Napi::Env env = info.Env();
+  Model* model = Model::FromValue(env, info[0]);
+  if (!info[1].IsObject()) type_error(env, "config must be an object");
+  dnsgd::StepConfig cfg = step_config(env, info[1].As<Napi::Object>());
+  int threads = info[2].IsUndefined() ? dnsgd::default_thread_count()
+                                      : int_arg(info, 2, "threads", 1, 256);
+  stepper_ = std::make_unique<dnsgd::Stepper>(model->arch(), cfg);
+  pool_ = std::make_unique<dnsgd::ThreadPool>(threads);
+}
+
+Napi::Value Stepper::JsThreads(const Napi::CallbackInfo& info) {
+  return Napi::Number::New(info.Env(), pool_->size());
+}
+
+// step(params, x, y, rows, stats): stats (Float64Array of 4) gets loss, H_max, shift, floor.
+// Returns the loss before the step. Throws with theta unchanged when the step fails.
+Napi::Value Stepper::JsStep(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  const dnsgd::Arch& arch = stepper_->arch();
+  Napi::Float64Array p = float64_arg(info, 0, "params");
+  expect_length(env, p, arch.param_count(), "params");
+  dnsgd::Batch b = batch_args(info, 1, arch);
+  Napi::Float64Array stats = float64_arg(info, 4, "stats");
+  expect_length(env, stats, 4, "stats");
+  size_t pbytes = p.ByteLength();
+  Napi::Float64Array x = info[1].As<Napi::Float64Array>();
+  if (overlaps(p.Data(), pbytes, x.Data(), x.ByteLength()) ||
+      overlaps(p.Data(), pbytes, stats.Data(), stats.ByteLength()))
+    range_error(env, "params must not share memory with x or stats");
+  if (info[2].IsTypedArray()) {
+    Napi::TypedArray y = info[2].As<Napi::TypedArray>();
+    const uint8_t* yd = static_cast<const uint8_t*>(y.ArrayBuffer().Data()) + y.ByteOffset();
+    if (overlaps(p.Data(), pbytes, yd, y.ByteLength()))
+      range_error(env, "params must not share memory with y");
+  }
+  dnsgd::StepStats st;
+  dnsgd::StepStatus status = stepper_->step(p.Data(), b, &st, pool_.get());
+  double* s = stats.Data();
+  s[0] = st.loss;
+  s[1] = st.newton.h_max;
+  s[2] = st.newton.shift;
+  s[3] = st.newton.floor;
+  if (status != dnsgd::StepStatus::Ok) throw_step_error(env, status, st, stepper_->config());
+  return Napi::Number::New(env, st.loss);
+}
+
+}  // namespace dnsgd_addon

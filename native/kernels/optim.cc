@@ -1,0 +1,206 @@
+#include "optim.h"
+
+#include <cmath>
+#include <cstring>
+
+namespace dnsgd {
+
+bool all_finite(const double* v, size_t n) {
+  // A double is NaN or infinite exactly when its exponent bits are all ones. An integer OR
+  // over that test vectorizes, where a floating-point sum would be a serial chain.
+  const uint64_t mask = 0x7FF0000000000000ull;
+  uint64_t bad = 0;
+  for (size_t i = 0; i < n; ++i) {
+    uint64_t bits;
+    std::memcpy(&bits, v + i, sizeof bits);
+    bad |= (uint64_t)((bits & mask) == mask);
+  }
+  return bad == 0;
+}
+
+void UpdateRule::reset(const RuleConfig& cfg, size_t count) {
+  cfg_ = cfg;
+  count_ = count;
+  t_ = 0;
+  b1t_ = b2t_ = 1.0;
+  m_.assign(cfg.rule == Rule::Sgd ? 0 : count, 0.0);
+  v_.assign(cfg.rule == Rule::Adam ? count : 0, 0.0);
+}
+
+void UpdateRule::apply(double* theta, const double* g) {
+  const double lr = cfg_.lr, wd = cfg_.weight_decay;
+  ++t_;
+  switch (cfg_.rule) {
+    case Rule::Sgd:
+      for (size_t i = 0; i < count_; ++i) theta[i] -= lr * (g[i] + wd * theta[i]);
+      break;
+    case Rule::Momentum:
+    case Rule::Nesterov: {
+      // Heavy-ball as torch.optim.SGD writes it: v <- mu v + g; Nesterov steps by g + mu v.
+      const double mu = cfg_.momentum;
+      const bool nesterov = cfg_.rule == Rule::Nesterov;
+      for (size_t i = 0; i < count_; ++i) {
+        double gi = g[i] + wd * theta[i];
+        double v = t_ == 1 ? gi : mu * m_[i] + gi;
+        m_[i] = v;
+        theta[i] -= lr * (nesterov ? gi + mu * v : v);
+      }
+      break;
+    }
+    case Rule::Adam: {
+      b1t_ *= cfg_.beta1;
+      b2t_ *= cfg_.beta2;
+      const double b1 = cfg_.beta1, b2 = cfg_.beta2, eps = cfg_.eps;
+      const double c1 = 1.0 / (1.0 - b1t_), c2 = 1.0 / (1.0 - b2t_);
+      for (size_t i = 0; i < count_; ++i) {
+        double gi = g[i] + wd * theta[i];
+        double m = b1 * m_[i] + (1.0 - b1) * gi;
+        double v = b2 * v_[i] + (1.0 - b2) * gi * gi;
+        m_[i] = m;
+        v_[i] = v;
+        theta[i] -= lr * (m * c1) / (std::sqrt(v * c2) + eps);
+      }
+      break;
+    }
+  }
+}
+
+Stepper::Stepper(const Arch& arch, const StepConfig& cfg) : arch_(arch), cfg_(cfg) {
+  const int L = arch.layers();
+  last_count_ = arch.layer_size(L - 1);
+  front_count_ = arch.param_count() - last_count_;
+  bool newton = cfg.method != Method::Sgd;
+  rule_.reset(cfg.rule, newton ? front_count_ : arch.param_count());
+  grad_.assign(arch.param_count(), 0.0);
+  if (newton) {
+    dir_.assign(last_count_, 0.0);
+    trial_last_.assign(last_count_, 0.0);
+  }
+  if (cfg.method == Method::SgdDn) snap_theta_.assign(front_count_, 0.0);
+}
+
+StepStatus Stepper::step(double* theta, const Batch& batch, StepStats* stats, ThreadPool* pool) {
+  ws_.reserve(arch_, batch.rows);
+  layer_pointers(arch_, theta, w_);
+  if (cfg_.method == Method::Sgd) return sgd(theta, batch, stats, pool);
+  if (arch_.layers() == 1) return newton_only(theta, batch, stats, pool);
+  return cfg_.method == Method::DnSgd ? dn_sgd(theta, batch, stats, pool)
+                                      : sgd_dn(theta, batch, stats, pool);
+}
+
+StepStatus Stepper::sgd(double* theta, const Batch& batch, StepStats* stats, ThreadPool* pool) {
+  forward(arch_, w_, batch, ws_, pool);
+  double loss = batch_loss(arch_, batch, ws_);
+  if (stats) stats->loss = loss;
+  if (!std::isfinite(loss)) return StepStatus::NonFiniteLoss;
+  output_delta(arch_, batch, ws_);
+  backward(arch_, w_, ws_, grad_.data(), 0, pool);
+  if (!all_finite(grad_.data(), grad_.size())) return StepStatus::NonFiniteGradient;
+  rule_.apply(theta, grad_.data());
+  return StepStatus::Ok;
+}
+
+// Direction for the last-layer gradient in grad_, at the state of the last forward pass.
+StepStatus Stepper::newton_direction(StepStats* stats, ThreadPool* pool) {
+  const double* g_last = grad_.data() + front_count_;
+  NewtonStats ns;
+  NewtonStatus st = solver_.direction(arch_, ws_, g_last, dir_.data(), cfg_.newton, &ns, pool);
+  if (stats) stats->newton = ns;
+  if (st == NewtonStatus::FactorFailed) return StepStatus::FactorFailed;
+  if (st == NewtonStatus::NonFinite) return StepStatus::NonFiniteNewton;
+  return StepStatus::Ok;
+}
+
+// Last-layer gradient only: dW_L = dZ^T X~ (no back-propagation below it).
+static void last_gradient(const Arch& arch, const Weights& w, Workspace& ws, double* grad,
+                          ThreadPool* pool) {
+  backward(arch, w, ws, grad, arch.layers() - 1, pool);
+}
+
+StepStatus Stepper::newton_only(double* theta, const Batch& batch, StepStats* stats,
+                                ThreadPool* pool) {
+  forward(arch_, w_, batch, ws_, pool);
+  double loss = batch_loss(arch_, batch, ws_);
+  if (stats) stats->loss = loss;
+  if (!std::isfinite(loss)) return StepStatus::NonFiniteLoss;
+  output_delta(arch_, batch, ws_);
+  last_gradient(arch_, w_, ws_, grad_.data(), pool);
+  StepStatus st = newton_direction(stats, pool);
+  if (st != StepStatus::Ok) return st;
+  double* wl = theta + front_count_;
+  for (size_t i = 0; i < last_count_; ++i) wl[i] -= cfg_.eta * dir_[i];
+  return StepStatus::Ok;
+}
+
+StepStatus Stepper::dn_sgd(double* theta, const Batch& batch, StepStats* stats,
+                           ThreadPool* pool) {
+  const int L = arch_.layers();
+  // 1. Forward; loss; last-layer gradient and Newton direction at theta.
+  forward(arch_, w_, batch, ws_, pool);
+  double loss = batch_loss(arch_, batch, ws_);
+  if (stats) stats->loss = loss;
+  if (!std::isfinite(loss)) return StepStatus::NonFiniteLoss;
+  output_delta(arch_, batch, ws_);
+  last_gradient(arch_, w_, ws_, grad_.data(), pool);
+  StepStatus st = newton_direction(stats, pool);
+  if (st != StepStatus::Ok) return st;
+
+  // 2. The updated last layer, held aside until the whole step is known to be finite.
+  const double* wl = theta + front_count_;
+  for (size_t i = 0; i < last_count_; ++i) trial_last_[i] = wl[i] - cfg_.eta * dir_[i];
+  w_[L - 1] = trial_last_.data();
+
+  // 3. Re-forward the last layer only (front activations reused), then back-propagate the
+  //    new error through the updated last layer to the front layers.
+  forward(arch_, w_, batch, ws_, pool, L - 1);
+  output_delta(arch_, batch, ws_);
+  backward(arch_, w_, ws_, grad_.data(), 0, pool, /*skip_last=*/true);
+  w_[L - 1] = wl;
+  if (!all_finite(grad_.data(), front_count_)) return StepStatus::NonFiniteGradient;
+
+  // 4. Commit: the last layer, then the first-order step on the front layers.
+  std::memcpy(theta + front_count_, trial_last_.data(), sizeof(double) * last_count_);
+  rule_.apply(theta, grad_.data());
+  return StepStatus::Ok;
+}
+
+StepStatus Stepper::sgd_dn(double* theta, const Batch& batch, StepStats* stats,
+                           ThreadPool* pool) {
+  // 1. Forward and backward at theta; the front gradient only (the last layer's own
+  //    gradient is taken later, at the updated front).
+  forward(arch_, w_, batch, ws_, pool);
+  double loss = batch_loss(arch_, batch, ws_);
+  if (stats) stats->loss = loss;
+  if (!std::isfinite(loss)) return StepStatus::NonFiniteLoss;
+  output_delta(arch_, batch, ws_);
+  backward(arch_, w_, ws_, grad_.data(), 0, pool, /*skip_last=*/true);
+  if (!all_finite(grad_.data(), front_count_)) return StepStatus::NonFiniteGradient;
+
+  // 2. Snapshot, then step the front layers in place.
+  std::memcpy(snap_theta_.data(), theta, sizeof(double) * front_count_);
+  snap_m_ = rule_.first();
+  snap_v_ = rule_.second();
+  int64_t snap_t = rule_.steps();
+  double snap_b1 = rule_.beta1_power(), snap_b2 = rule_.beta2_power();
+  rule_.apply(theta, grad_.data());
+
+  // 3. Forward again through the updated front layers; Newton on the last layer there.
+  forward(arch_, w_, batch, ws_, pool);
+  output_delta(arch_, batch, ws_);
+  last_gradient(arch_, w_, ws_, grad_.data(), pool);
+  StepStatus st = newton_direction(stats, pool);
+  if (st != StepStatus::Ok) {
+    std::memcpy(theta, snap_theta_.data(), sizeof(double) * front_count_);
+    rule_.first().swap(snap_m_);
+    rule_.second().swap(snap_v_);
+    rule_.steps() = snap_t;
+    rule_.beta1_power() = snap_b1;
+    rule_.beta2_power() = snap_b2;
+    return st;
+  }
+  double* wl = theta + front_count_;
+  for (size_t i = 0; i < last_count_; ++i) wl[i] -= cfg_.eta * dir_[i];
+  return StepStatus::Ok;
+}
+
+}  // namespace dnsgd

@@ -136,6 +136,7 @@ Napi::Value Model::JsGradient(const Napi::CallbackInfo& info) {
   expect_length(env, g, arch_.param_count(), "grad");
   if (overlaps(g.Data(), g.ByteLength(), p.Data(), p.ByteLength()))
     range_error(env, "grad must not share memory with params");
+  ws_.reserve(arch_, b.rows);  // before taking ws_.grad.data(): reserve may reallocate it
   double loss = dnsgd::loss_and_gradient(arch_, p.Data(), b, ws_, ws_.grad.data(), pool());
   std::memcpy(g.Data(), ws_.grad.data(), sizeof(double) * arch_.param_count());
   return Napi::Number::New(env, loss);

@@ -9,3 +9,7 @@ export type {
 export { DnsgdError } from './errors';
 export type { DnsgdErrorCode } from './errors';
 export { native } from './native';
+export { Trainer, AbortError } from './trainer';
+export type {
+  Dataset, EarlyStopping, EpochRecord, FitOptions, History, StepRecord, TrainerOptions,
+} from './trainer';

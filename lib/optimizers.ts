@@ -35,9 +35,14 @@ export interface NativeConfig {
   allowFloor: number;
 }
 
-interface NativeStepper {
+/** @internal the native Stepper's methods. */
+export interface NativeStepper {
   step(p: Float64Array, x: Float64Array, y: Targets, rows: number, stats: Float64Array): number;
   threads(): number;
+  setThreads(n: number): void;
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  fit(...args: any[]): any;
+  abort(): void;
 }
 
 export interface CommonOptions {

@@ -44,8 +44,8 @@ Model::Model(const Napi::CallbackInfo& info) : Napi::ObjectWrap<Model>(info) {
 Model* Model::FromValue(Napi::Env env, Napi::Value v) {
   if (!v.IsObject()) type_error(env, "model must be a native Model");
   Napi::Object o = v.As<Napi::Object>();
-  Napi::FunctionReference* ctor = env.GetInstanceData<Napi::FunctionReference>();
-  if (!o.InstanceOf(ctor->Value())) type_error(env, "model must be a native Model");
+  AddonData* data = env.GetInstanceData<AddonData>();
+  if (!o.InstanceOf(data->model.Value())) type_error(env, "model must be a native Model");
   return Napi::ObjectWrap<Model>::Unwrap(o);
 }
 

@@ -17,10 +17,14 @@ Napi::Value JsDefaultThreads(const Napi::CallbackInfo& info) {
 
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
   Napi::Function model = dnsgd_addon::Model::Define(env);
-  // Kept so Stepper and the trainer can check that an argument really is a native Model.
-  env.SetInstanceData(new Napi::FunctionReference(Napi::Persistent(model)));
+  Napi::Function stepper = dnsgd_addon::Stepper::Define(env);
+  // Kept so that methods can check an argument really is a native Model or Stepper.
+  auto* data = new dnsgd_addon::AddonData();
+  data->model = Napi::Persistent(model);
+  data->stepper = Napi::Persistent(stepper);
+  env.SetInstanceData(data);
   exports.Set("Model", model);
-  exports.Set("Stepper", dnsgd_addon::Stepper::Define(env));
+  exports.Set("Stepper", stepper);
   exports.Set("isa", Napi::Function::New(env, JsIsa, "isa"));
   exports.Set("defaultThreads", Napi::Function::New(env, JsDefaultThreads, "defaultThreads"));
   return exports;

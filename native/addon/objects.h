@@ -5,6 +5,7 @@
 
 #include <napi.h>
 
+#include <atomic>
 #include <memory>
 
 #include "kernels/lastlayer.h"
@@ -43,13 +44,31 @@ class Stepper : public Napi::ObjectWrap<Stepper> {
  public:
   static Napi::Function Define(Napi::Env env);
   explicit Stepper(const Napi::CallbackInfo& info);
+  static Stepper* FromValue(Napi::Env env, Napi::Value v);
+
+  dnsgd::Stepper& core() { return *stepper_; }
+  dnsgd::ThreadPool* pool() { return pool_.get(); }
+  // Held by a running fit: step() and a second fit are refused until it ends.
+  std::atomic<bool>& busy() { return busy_; }
+  std::atomic<bool>& abort_flag() { return abort_; }
 
  private:
   Napi::Value JsStep(const Napi::CallbackInfo& info);
   Napi::Value JsThreads(const Napi::CallbackInfo& info);
+  Napi::Value JsSetThreads(const Napi::CallbackInfo& info);
+  Napi::Value JsFit(const Napi::CallbackInfo& info);
+  Napi::Value JsAbort(const Napi::CallbackInfo& info);
 
   std::unique_ptr<dnsgd::Stepper> stepper_;
   std::unique_ptr<dnsgd::ThreadPool> pool_;
+  std::atomic<bool> busy_{false};
+  std::atomic<bool> abort_{false};
+};
+
+// Instance data of the addon: constructors used to recognise native objects.
+struct AddonData {
+  Napi::FunctionReference model;
+  Napi::FunctionReference stepper;
 };
 
 // Parses an optimizer configuration object (already validated by the TypeScript layer).

@@ -77,7 +77,38 @@ void throw_step_error(Napi::Env env, dnsgd::StepStatus st, const dnsgd::StepStat
 Napi::Function Stepper::Define(Napi::Env env) {
   return DefineClass(env, "Stepper",
                      {InstanceMethod("step", &Stepper::JsStep),
-                      InstanceMethod("threads", &Stepper::JsThreads)});
+                      InstanceMethod("threads", &Stepper::JsThreads),
+                      InstanceMethod("setThreads", &Stepper::JsSetThreads),
+                      InstanceMethod("fit", &Stepper::JsFit),
+                      InstanceMethod("abort", &Stepper::JsAbort)});
+}
+
+Stepper* Stepper::FromValue(Napi::Env env, Napi::Value v) {
+  if (!v.IsObject()) type_error(env, "stepper must be a native Stepper");
+  Napi::Object o = v.As<Napi::Object>();
+  if (!o.InstanceOf(env.GetInstanceData<AddonData>()->stepper.Value()))
+    type_error(env, "stepper must be a native Stepper");
+  return Napi::ObjectWrap<Stepper>::Unwrap(o);
+}
+
+static void refuse_if_busy(Napi::Env env, Stepper* s) {
+  if (s->busy().load()) {
+    Napi::Error e = Napi::Error::New(env, "the optimizer is training this network in a fit");
+    e.Set("code", Napi::String::New(env, "ERR_BUSY"));
+    throw e;
+  }
+}
+
+Napi::Value Stepper::JsSetThreads(const Napi::CallbackInfo& info) {
+  refuse_if_busy(info.Env(), this);
+  int threads = int_arg(info, 0, "threads", 1, 256);
+  if (threads != pool_->size()) pool_ = std::make_unique<dnsgd::ThreadPool>(threads);
+  return info.Env().Undefined();
+}
+
+Napi::Value Stepper::JsAbort(const Napi::CallbackInfo& info) {
+  abort_.store(true);
+  return info.Env().Undefined();
 }
 
 // new Stepper(model, config, threads)
@@ -100,6 +131,7 @@ Napi::Value Stepper::JsThreads(const Napi::CallbackInfo& info) {
 // Returns the loss before the step. Throws with theta unchanged when the step fails.
 Napi::Value Stepper::JsStep(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
+  refuse_if_busy(env, this);
   const dnsgd::Arch& arch = stepper_->arch();
   Napi::Float64Array p = float64_arg(info, 0, "params");
   expect_length(env, p, arch.param_count(), "params");

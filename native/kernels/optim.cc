@@ -1,5 +1,7 @@
 #include "optim.h"
 
+#include "fit.h"
+
 #include <cmath>
 #include <cstring>
 
@@ -79,6 +81,12 @@ Stepper::Stepper(const Arch& arch, const StepConfig& cfg) : arch_(arch), cfg_(cf
   if (cfg.method == Method::SgdDn) snap_theta_.assign(front_count_, 0.0);
 }
 
+// The loss and accuracy of the step's first forward pass, before any update.
+void Stepper::record_first_pass(double loss, const Batch& batch, StepStats* stats) {
+  stats->loss = loss;
+  if (arch_.output == Output::Softmax) stats->correct = count_correct(arch_, batch, ws_);
+}
+
 StepStatus Stepper::step(double* theta, const Batch& batch, StepStats* stats, ThreadPool* pool) {
   ws_.reserve(arch_, batch.rows);
   layer_pointers(arch_, theta, w_);
@@ -91,7 +99,7 @@ StepStatus Stepper::step(double* theta, const Batch& batch, StepStats* stats, Th
 StepStatus Stepper::sgd(double* theta, const Batch& batch, StepStats* stats, ThreadPool* pool) {
   forward(arch_, w_, batch, ws_, pool);
   double loss = batch_loss(arch_, batch, ws_);
-  if (stats) stats->loss = loss;
+  if (stats) record_first_pass(loss, batch, stats);
   if (!std::isfinite(loss)) return StepStatus::NonFiniteLoss;
   output_delta(arch_, batch, ws_);
   backward(arch_, w_, ws_, grad_.data(), 0, pool);
@@ -121,7 +129,7 @@ StepStatus Stepper::newton_only(double* theta, const Batch& batch, StepStats* st
                                 ThreadPool* pool) {
   forward(arch_, w_, batch, ws_, pool);
   double loss = batch_loss(arch_, batch, ws_);
-  if (stats) stats->loss = loss;
+  if (stats) record_first_pass(loss, batch, stats);
   if (!std::isfinite(loss)) return StepStatus::NonFiniteLoss;
   output_delta(arch_, batch, ws_);
   last_gradient(arch_, w_, ws_, grad_.data(), pool);
@@ -138,7 +146,7 @@ StepStatus Stepper::dn_sgd(double* theta, const Batch& batch, StepStats* stats,
   // 1. Forward; loss; last-layer gradient and Newton direction at theta.
   forward(arch_, w_, batch, ws_, pool);
   double loss = batch_loss(arch_, batch, ws_);
-  if (stats) stats->loss = loss;
+  if (stats) record_first_pass(loss, batch, stats);
   if (!std::isfinite(loss)) return StepStatus::NonFiniteLoss;
   output_delta(arch_, batch, ws_);
   last_gradient(arch_, w_, ws_, grad_.data(), pool);
@@ -170,7 +178,7 @@ StepStatus Stepper::sgd_dn(double* theta, const Batch& batch, StepStats* stats,
   //    gradient is taken later, at the updated front).
   forward(arch_, w_, batch, ws_, pool);
   double loss = batch_loss(arch_, batch, ws_);
-  if (stats) stats->loss = loss;
+  if (stats) record_first_pass(loss, batch, stats);
   if (!std::isfinite(loss)) return StepStatus::NonFiniteLoss;
   output_delta(arch_, batch, ws_);
   backward(arch_, w_, ws_, grad_.data(), 0, pool, /*skip_last=*/true);

@@ -65,6 +65,7 @@ struct StepConfig {
 
 struct StepStats {
   double loss = 0.0;  // mini-batch loss before any update of the step
+  int correct = 0;    // softmax: rows classified right by that same forward pass
   NewtonStats newton;
 };
 
@@ -86,6 +87,7 @@ class Stepper {
   StepStatus sgd_dn(double* theta, const Batch& batch, StepStats* stats, ThreadPool* pool);
   StepStatus newton_only(double* theta, const Batch& batch, StepStats* stats, ThreadPool* pool);
   StepStatus newton_direction(StepStats* stats, ThreadPool* pool);
+  void record_first_pass(double loss, const Batch& batch, StepStats* stats);
 
   Arch arch_;
   StepConfig cfg_;

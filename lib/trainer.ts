@@ -1,0 +1,325 @@
+// Trainer: whole training runs in C++ (shuffling, batches, steps, evaluation), either on a
+// worker thread with fit() (the event loop stays free) or blocking with fitSync().
+import { DnsgdError, DnsgdErrorCode } from './errors';
+import { Network, Targets } from './network';
+import { NativeStepper, Optimizer } from './optimizers';
+import * as v from './validate';
+
+export interface Dataset {
+  x: Float64Array;
+  y: Targets;
+}
+
+/** One epoch of a fit. Metrics: RMSE for 'linear' networks, accuracy for 'softmax'. */
+export interface EpochRecord {
+  /** 1-based. */
+  epoch: number;
+  steps: number;
+  /** Mean of the epoch's batch losses (before each step), weighted by batch size. */
+  trainLoss: number;
+  /** Validation loss at the end of the epoch (NaN without validation data). */
+  valLoss: number;
+  /** 'rmse' (sqrt of the mean squared error per output) or 'accuracy'. */
+  metric: 'rmse' | 'accuracy';
+  trainMetric: number;
+  valMetric: number;
+  /** Seconds this epoch took, including its evaluation. */
+  seconds: number;
+  /** Seconds since the fit began. */
+  elapsed: number;
+}
+
+export interface StepRecord {
+  epoch: number;
+  /** 1-based, counted over the whole fit. */
+  step: number;
+  loss: number;
+  seconds: number;
+}
+
+export interface EarlyStopping {
+  /** Epochs without improvement before stopping, >= 0. */
+  patience: number;
+  /** Smallest decrease that counts as an improvement, >= 0. Default 0. */
+  minDelta?: number;
+  /** At the end, put back the weights of the best epoch. Default false. */
+  restoreBest?: boolean;
+  /** Loss to watch. Default 'valLoss' when validation data is given, else 'trainLoss'. */
+  monitor?: 'valLoss' | 'trainLoss';
+}
+
+export interface FitOptions {
+  /** Passes over the data, >= 1. Default 1. */
+  epochs?: number;
+  /** Rows per mini-batch, >= 1 (the last batch of an epoch may be smaller). Default 32. */
+  batchSize?: number;
+  /** Shuffle the rows every epoch with the seeded generator. Default true. */
+  shuffle?: boolean;
+  /** Seed of the shuffling, an integer in [0, 2^53 - 1]. Default 0. */
+  seed?: number;
+  validation?: Dataset;
+  earlyStopping?: EarlyStopping;
+  onEpoch?: (e: EpochRecord) => void;
+  /** Called after every step; costs one JavaScript call per step. */
+  onStep?: (s: StepRecord) => void;
+  /** Aborts between steps: fit() rejects with an AbortError, the weights are those of the
+   *  last completed step. */
+  signal?: AbortSignal;
+}
+
+const FIT_OPTIONS = [
+  'epochs', 'batchSize', 'shuffle', 'seed', 'validation', 'earlyStopping', 'onEpoch', 'onStep',
+  'signal',
+] as const;
+const ES_OPTIONS = ['patience', 'minDelta', 'restoreBest', 'monitor'] as const;
+
+export interface History {
+  epochs: EpochRecord[];
+  /** Per-step batch loss and seconds since the start, one value per completed step. */
+  steps: { loss: Float64Array; seconds: Float64Array };
+  /** 'completed', or 'early-stopped' when early stopping ended the fit. */
+  status: 'completed' | 'early-stopped';
+  /** Early stopping: the best epoch, and whether its weights were restored. */
+  bestEpoch?: number;
+  restored?: boolean;
+}
+
+/** The error fit() rejects with when its signal aborts. */
+export class AbortError extends Error {
+  readonly code = 'ABORT_ERR';
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'AbortError';
+  }
+}
+
+export interface TrainerOptions {
+  /** Threads for the kernels of this trainer. Default: DNSGD_THREADS or the core count. */
+  threads?: number;
+}
+
+interface NativeResult {
+  status: 'completed' | 'early-stopped' | 'aborted' | 'failed';
+  epoch: number;
+  step: number;
+  stepsRun: number;
+  bestEpoch: number;
+  restored: boolean;
+  epochs: Array<Omit<EpochRecord, 'metric'>>;
+  code?: string;
+  message?: string;
+}
+
+interface Plan {
+  args: unknown[];
+  stepLoss: Float64Array;
+  stepSeconds: Float64Array;
+  metric: 'rmse' | 'accuracy';
+  hasVal: boolean;
+  options: FitOptions;
+  callbackError: { error?: unknown };
+}
+
+/**
+ * Trains one network with one optimizer. A network takes part in one fit at a time: while
+ * fit() runs, predict, loss, gradient, step and a second fit on it are refused with a
+ * DnsgdError of code 'ERR_BUSY' (they would race the worker thread that writes params).
+ */
+export class Trainer {
+  readonly net: Network;
+  readonly optimizer: Optimizer;
+  readonly threads: number | undefined;
+
+  constructor(net: Network, optimizer: Optimizer, options: TrainerOptions = {}) {
+    if (!(net instanceof Network)) throw v.typeError('net', 'a Network', net);
+    if (!(optimizer instanceof Optimizer)) throw v.typeError('optimizer', 'an Optimizer', optimizer);
+    v.knownOptions('Trainer options', options, ['threads']);
+    this.net = net;
+    this.optimizer = optimizer;
+    this.threads =
+      options.threads === undefined ? optimizer.threads : v.integer('threads', options.threads, 1, 256);
+  }
+
+  /** True while a fit() of this trainer's network is running. */
+  get running(): boolean {
+    return this.net.busy !== null;
+  }
+
+  /** Trains on a worker thread; resolves with the history. */
+  async fit(data: Dataset, options: FitOptions = {}): Promise<History> {
+    const plan = this.plan(data, options);
+    const signal = options.signal;
+    if (signal?.aborted) throw new AbortError('the fit was aborted before it started', { cause: signal.reason });
+    const stepper = this.stepper();
+    this.net.busy = 'a running fit';
+    const onAbort = () => stepper.abort();
+    signal?.addEventListener('abort', onAbort, { once: true });
+    try {
+      const result: NativeResult = await stepper.fit(...plan.args, true);
+      return this.finish(result, plan);
+    } finally {
+      signal?.removeEventListener('abort', onAbort);
+      this.net.busy = null;
+    }
+  }
+
+  /** The same loop as fit(), blocking the calling thread; for scripts and benchmarks. */
+  fitSync(data: Dataset, options: FitOptions = {}): History {
+    const plan = this.plan(data, options);
+    if (options.signal?.aborted) throw new AbortError('the fit was aborted before it started');
+    const stepper = this.stepper();
+    this.net.busy = 'a running fitSync';
+    try {
+      return this.finish(stepper.fit(...plan.args, false), plan);
+    } finally {
+      this.net.busy = null;
+    }
+  }
+
+  /** Loss and metric of the current weights on a dataset. */
+  evaluate(data: Dataset): { loss: number; metric: 'rmse' | 'accuracy'; value: number } {
+    const rows = this.net.checkBatch(data?.x, data?.y, 'data.x', 'data.y');
+    const loss = this.net.loss(data.x, data.y);
+    if (this.net.output === 'linear') {
+      return { loss, metric: 'rmse', value: Math.sqrt(loss / this.net.outputs) };
+    }
+    const labels = this.net.classify(data.x);
+    let right = 0;
+    for (let i = 0; i < rows; i++) right += labels[i] === data.y[i] ? 1 : 0;
+    return { loss, metric: 'accuracy', value: right / rows };
+  }
+
+  private stepper(): NativeStepper {
+    this.net.checkIdle('fit');
+    const s = this.optimizer.stepperFor(this.net);
+    if (this.threads !== undefined && s.threads() !== this.threads) s.setThreads(this.threads);
+    return s;
+  }
+
+  private plan(data: Dataset, options: FitOptions): Plan {
+    if (data === null || typeof data !== 'object') throw v.typeError('data', 'an object { x, y }', data);
+    v.knownOptions('data', data, ['x', 'y']);
+    v.knownOptions('fit options', options, FIT_OPTIONS);
+    const net = this.net;
+    const rows = net.checkBatch(data.x, data.y, 'data.x', 'data.y');
+    const epochs = v.integer('epochs', options.epochs ?? 1, 1, 1e7);
+    const batch = v.integer('batchSize', options.batchSize ?? 32, 1, 2 ** 31 - 1);
+    const shuffle = v.boolean('shuffle', options.shuffle ?? true);
+    const seed = v.integer('seed', options.seed ?? 0, 0, Number.MAX_SAFE_INTEGER);
+    let valRows = 0;
+    const val = options.validation;
+    if (val !== undefined) {
+      if (val === null || typeof val !== 'object') {
+        throw v.typeError('validation', 'an object { x, y }', val);
+      }
+      v.knownOptions('validation', val, ['x', 'y']);
+      valRows = net.checkBatch(val.x, val.y, 'validation.x', 'validation.y');
+    }
+    let patience = -1, minDelta = 0, restoreBest = false, monitorVal = valRows > 0;
+    const es = options.earlyStopping;
+    if (es !== undefined) {
+      v.knownOptions('earlyStopping', es, ES_OPTIONS);
+      patience = v.integer('earlyStopping.patience', es.patience, 0, 1e7);
+      minDelta = v.finiteNumber('earlyStopping.minDelta', es.minDelta ?? 0, { min: 0 });
+      restoreBest = v.boolean('earlyStopping.restoreBest', es.restoreBest ?? false);
+      const monitor = v.oneOf('earlyStopping.monitor', es.monitor ?? (valRows ? 'valLoss' : 'trainLoss'),
+        ['valLoss', 'trainLoss']);
+      if (monitor === 'valLoss' && !valRows) {
+        throw new RangeError("earlyStopping.monitor 'valLoss' needs validation data");
+      }
+      monitorVal = monitor === 'valLoss';
+    }
+    for (const k of ['onEpoch', 'onStep'] as const) {
+      if (options[k] !== undefined && typeof options[k] !== 'function') {
+        throw v.typeError(k, 'a function', options[k]);
+      }
+    }
+    if (options.signal !== undefined && !(options.signal instanceof AbortSignal)) {
+      throw v.typeError('signal', 'an AbortSignal', options.signal);
+    }
+    const perEpoch = Math.ceil(rows / Math.min(batch, rows));
+    const stepLoss = new Float64Array(perEpoch * epochs);
+    const stepSeconds = new Float64Array(perEpoch * epochs);
+    const metric = net.output === 'linear' ? 'rmse' : 'accuracy';
+    const callbackError: { error?: unknown } = {};
+    const { onEpoch, onStep } = options;
+    // User callbacks never throw into native code: the first exception stops the fit and is
+    // rethrown once it has ended.
+    const report = onEpoch || onStep
+      ? (kind: number, a: number, b: number, c: number, d: number, e: number, f: number,
+         g: number, h: number) => {
+          if (callbackError.error !== undefined) return;
+          try {
+            if (kind === 0) onStep?.({ epoch: a, step: b, loss: c, seconds: d });
+            else onEpoch?.(epochRecord({ epoch: a, steps: b, trainLoss: c, trainMetric: d,
+              valLoss: e, valMetric: f, seconds: g, elapsed: h }, metric, valRows > 0));
+          } catch (err) {
+            callbackError.error = err;
+            this.optimizer.stepperFor(net).abort();
+          }
+        }
+      : undefined;
+    const args = [
+      net.params, data.x, data.y, rows, valRows ? val!.x : null, valRows ? val!.y : null, valRows,
+      { epochs, batch, shuffle, seed, patience, minDelta, restoreBest, monitorVal },
+      stepLoss, stepSeconds, report, onStep !== undefined,
+    ];
+    return { args, stepLoss, stepSeconds, metric, hasVal: valRows > 0, options, callbackError };
+  }
+
+  private finish(r: NativeResult, plan: Plan): History {
+    if (plan.callbackError.error !== undefined) throw plan.callbackError.error;
+    if (r.status === 'aborted') {
+      throw new AbortError(
+        `the fit was aborted in epoch ${r.epoch} after ${r.stepsRun} steps; ` +
+          'the network holds the weights of the last completed step',
+        { cause: plan.options.signal?.reason },
+      );
+    }
+    if (r.status === 'failed') {
+      const err = this.optimizer.wrap(
+        Object.assign(new Error(r.message), { code: r.code }),
+        { epoch: r.epoch, step: r.step },
+      );
+      if (err instanceof DnsgdError) {
+        err.context.stepsRun = r.stepsRun;
+        throw new DnsgdError(
+          err.code as DnsgdErrorCode,
+          `${err.message}; training stopped and the network holds the weights of the last ` +
+            `finite step (${r.stepsRun} steps completed)`,
+          err.context,
+        );
+      }
+      throw err;
+    }
+    const history: History = {
+      epochs: r.epochs.map((e) => epochRecord(e, plan.metric, plan.hasVal)),
+      steps: {
+        loss: plan.stepLoss.subarray(0, r.stepsRun),
+        seconds: plan.stepSeconds.subarray(0, r.stepsRun),
+      },
+      status: r.status,
+    };
+    if (plan.options.earlyStopping) {
+      history.bestEpoch = r.bestEpoch;
+      history.restored = r.restored;
+    }
+    return history;
+  }
+}
+
+function epochRecord(
+  e: Omit<EpochRecord, 'metric'>, metric: 'rmse' | 'accuracy', hasVal: boolean,
+): EpochRecord {
+  return {
+    epoch: e.epoch,
+    steps: e.steps,
+    trainLoss: e.trainLoss,
+    valLoss: hasVal ? e.valLoss : NaN,
+    metric,
+    trainMetric: e.trainMetric,
+    valMetric: hasVal ? e.valMetric : NaN,
+    seconds: e.seconds,
+    elapsed: e.elapsed,
+  };
+}

@@ -1,0 +1,293 @@
+// Stepper.fit: the whole training loop in C++, synchronously on the caller's thread or on a
+// libuv worker thread with progress queued back to the event loop.
+#include <cmath>
+#include <string>
+
+#include "args.h"
+#include "kernels/fit.h"
+#include "objects.h"
+
+namespace dnsgd_addon {
+
+namespace {
+
+// One progress record: kind 0 is a step (epoch, step, loss, seconds), kind 1 an epoch
+// (epoch, steps, trainLoss, trainMetric, valLoss, valMetric, seconds, elapsed).
+struct Progress {
+  int kind = 0;
+  double v[8] = {0, 0, 0, 0, 0, 0, 0, 0};
+};
+
+Progress step_progress(const dnsgd::StepRecord& r) {
+  Progress p;
+  p.kind = 0;
+  p.v[0] = r.epoch;
+  p.v[1] = r.step;
+  p.v[2] = r.loss;
+  p.v[3] = r.seconds;
+  return p;
+}
+
+Progress epoch_progress(const dnsgd::EpochRecord& r) {
+  Progress p;
+  p.kind = 1;
+  double v[8] = {(double)r.epoch, (double)r.steps, r.train_loss, r.train_metric, r.val_loss,
+                 r.val_metric, r.seconds, r.elapsed};
+  for (int i = 0; i < 8; ++i) p.v[i] = v[i];
+  return p;
+}
+
+void call_report(Napi::Env env, const Napi::FunctionReference& report, const Progress& p) {
+  if (report.IsEmpty()) return;
+  napi_value args[9];
+  args[0] = Napi::Number::New(env, p.kind);
+  int n = p.kind == 0 ? 4 : 8;
+  for (int i = 0; i < n; ++i) args[i + 1] = Napi::Number::New(env, p.v[i]);
+  report.Call(env.Undefined(), n + 1, args);
+}
+
+const char* status_name(dnsgd::FitStatus s) {
+  switch (s) {
+    case dnsgd::FitStatus::Completed: return "completed";
+    case dnsgd::FitStatus::EarlyStopped: return "early-stopped";
+    case dnsgd::FitStatus::Aborted: return "aborted";
+    default: return "failed";
+  }
+}
+
+// Everything a fit needs, parsed and checked on the JS thread; references pin every array.
+struct FitArgs {
+  dnsgd::FitData train, val;
+  dnsgd::FitOptions opt;
+  double* theta = nullptr;
+  double* step_loss = nullptr;
+  double* step_seconds = nullptr;
+  bool want_steps = false;
+  std::vector<Napi::Reference<Napi::Value>> pins;
+};
+
+Napi::Object result_object(Napi::Env env, const dnsgd::FitResult& r,
+                           const std::vector<dnsgd::EpochRecord>& epochs,
+                           const dnsgd::StepConfig& cfg) {
+  Napi::Object o = Napi::Object::New(env);
+  o.Set("status", status_name(r.status));
+  o.Set("epoch", r.epoch);
+  o.Set("step", r.step);
+  o.Set("stepsRun", r.steps_run);
+  o.Set("bestEpoch", r.best_epoch);
+  o.Set("restored", r.restored);
+  Napi::Array list = Napi::Array::New(env, epochs.size());
+  for (size_t i = 0; i < epochs.size(); ++i) {
+    const dnsgd::EpochRecord& e = epochs[i];
+    Napi::Object eo = Napi::Object::New(env);
+    eo.Set("epoch", e.epoch);
+    eo.Set("steps", e.steps);
+    eo.Set("trainLoss", e.train_loss);
+    eo.Set("trainMetric", e.train_metric);
+    eo.Set("valLoss", e.val_loss);
+    eo.Set("valMetric", e.val_metric);
+    eo.Set("seconds", e.seconds);
+    eo.Set("elapsed", e.elapsed);
+    list.Set((uint32_t)i, eo);
+  }
+  o.Set("epochs", list);
+  if (r.status == dnsgd::FitStatus::StepFailed) {
+    // The message and code of the same error a single step() would throw.
+    try {
+      throw_step_error(env, r.step_status, r.failed_stats, cfg);
+    } catch (const Napi::Error& e) {
+      o.Set("code", e.Value().Get("code"));
+      o.Set("message", e.Message());
+    }
+  }
+  return o;
+}
+
+class SyncObserver : public dnsgd::FitObserver {
+ public:
+  SyncObserver(Napi::Env env, Napi::FunctionReference& report, bool steps,
+               std::atomic<bool>& abort)
+      : env_(env), report_(report), steps_(steps), abort_(abort) {}
+  bool wants_steps() const override { return steps_; }
+  void on_step(const dnsgd::StepRecord& r) override { call_report(env_, report_, step_progress(r)); }
+  void on_epoch(const dnsgd::EpochRecord& r) override {
+    epochs.push_back(r);
+    call_report(env_, report_, epoch_progress(r));
+  }
+  bool stop_requested() override { return abort_.load(); }
+  std::vector<dnsgd::EpochRecord> epochs;
+
+ private:
+  Napi::Env env_;
+  Napi::FunctionReference& report_;
+  bool steps_;
+  std::atomic<bool>& abort_;
+};
+
+class FitWorker : public Napi::AsyncProgressQueueWorker<Progress> {
+ public:
+  FitWorker(Napi::Env env, Stepper* owner, Napi::Object owner_obj, FitArgs&& args,
+            Napi::Function report)
+      : Napi::AsyncProgressQueueWorker<Progress>(env, "dnsgd.fit"),
+        deferred_(Napi::Promise::Deferred::New(env)),
+        owner_(owner),
+        args_(std::move(args)) {
+    owner_ref_ = Napi::Persistent(owner_obj);
+    if (!report.IsEmpty()) report_ = Napi::Persistent(report);
+  }
+
+  Napi::Promise promise() { return deferred_.Promise(); }
+  // Points the options at the validation data now that args_ has its final address.
+  void set_validation(bool on) { args_.opt.validation = on ? &args_.val : nullptr; }
+
+  // Runs on a libuv worker thread: touches no JavaScript value, only pinned memory.
+  void Execute(const ExecutionProgress& progress) override {
+    struct Observer : dnsgd::FitObserver {
+      const ExecutionProgress& progress;
+      bool steps;
+      std::atomic<bool>& abort;
+      std::vector<dnsgd::EpochRecord>& epochs;
+      Observer(const ExecutionProgress& p, bool s, std::atomic<bool>& a,
+               std::vector<dnsgd::EpochRecord>& e)
+          : progress(p), steps(s), abort(a), epochs(e) {}
+      bool wants_steps() const override { return steps; }
+      void on_step(const dnsgd::StepRecord& r) override {
+        Progress p = step_progress(r);
+        progress.Send(&p, 1);
+      }
+      void on_epoch(const dnsgd::EpochRecord& r) override {
+        epochs.push_back(r);
+        Progress p = epoch_progress(r);
+        progress.Send(&p, 1);
+      }
+      bool stop_requested() override { return abort.load(); }
+    } observer(progress, args_.want_steps && !report_.IsEmpty(), owner_->abort_flag(), epochs_);
+    result_ = dnsgd::fit(owner_->core(), args_.theta, args_.train, args_.opt, observer,
+                         owner_->pool(), args_.step_loss, args_.step_seconds);
+  }
+
+  // Main thread, in order, before OnOK.
+  void OnProgress(const Progress* data, size_t count) override {
+    Napi::HandleScope scope(Env());
+    for (size_t i = 0; i < count; ++i) call_report(Env(), report_, data[i]);
+  }
+
+  void OnOK() override {
+    owner_->busy().store(false);
+    deferred_.Resolve(result_object(Env(), result_, epochs_, owner_->core().config()));
+  }
+
+  void OnError(const Napi::Error& e) override {
+    owner_->busy().store(false);
+    deferred_.Reject(e.Value());
+  }
+
+ private:
+  Napi::Promise::Deferred deferred_;
+  Stepper* owner_;
+  Napi::ObjectReference owner_ref_;  // keeps the Stepper alive while the fit runs
+  Napi::FunctionReference report_;
+  FitArgs args_;
+  dnsgd::FitResult result_;
+  std::vector<dnsgd::EpochRecord> epochs_;
+};
+
+double seed_arg(Napi::Env env, Napi::Value v) {
+  double seed = v.IsNumber() ? v.As<Napi::Number>().DoubleValue() : -1;
+  if (!(seed >= 0 && seed <= 9007199254740991.0) || seed != std::floor(seed))
+    range_error(env, "seed must be an integer in [0, 2^53 - 1]");
+  return seed;
+}
+
+}  // namespace
+
+// fit(params, x, y, rows, valX | null, valY | null, valRows, options, stepLoss, stepSeconds,
+//     report | undefined, wantSteps, async)
+// options: { epochs, batch, shuffle, seed, patience, minDelta, restoreBest, monitorVal }
+Napi::Value Stepper::JsFit(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  const dnsgd::Arch& arch = stepper_->arch();
+  if (busy_.load()) {
+    Napi::Error e = Napi::Error::New(env, "a fit is already running with this optimizer");
+    e.Set("code", Napi::String::New(env, "ERR_BUSY"));
+    throw e;
+  }
+  FitArgs a;
+  Napi::Float64Array p = float64_arg(info, 0, "params");
+  expect_length(env, p, arch.param_count(), "params");
+  a.theta = p.Data();
+  dnsgd::Batch tb = batch_args(info, 1, arch);
+  a.train.rows = tb.rows;
+  a.train.x = tb.x;
+  a.train.y = tb.y;
+  a.train.labels = tb.labels;
+  bool has_val = !info[4].IsNull() && !info[4].IsUndefined();
+  if (has_val) {
+    dnsgd::Batch vb = batch_args(info, 4, arch);
+    a.val.rows = vb.rows;
+    a.val.x = vb.x;
+    a.val.y = vb.y;
+    a.val.labels = vb.labels;
+    a.opt.validation = nullptr;  // set below, once a lives where the worker keeps it
+  }
+  if (!info[7].IsObject()) type_error(env, "options must be an object");
+  Napi::Object o = info[7].As<Napi::Object>();
+  auto num = [&](const char* k) {
+    Napi::Value v = o.Get(k);
+    if (!v.IsNumber()) type_error(env, std::string("options.") + k + " must be a number");
+    return v.As<Napi::Number>().DoubleValue();
+  };
+  double epochs = num("epochs"), batch = num("batch");
+  if (!(epochs >= 1 && epochs <= 1e7) || epochs != std::floor(epochs))
+    range_error(env, "epochs must be an integer in [1, 10000000]");
+  if (!(batch >= 1 && batch <= 2147483647.0) || batch != std::floor(batch))
+    range_error(env, "batch must be a positive integer");
+  a.opt.epochs = (int)epochs;
+  a.opt.batch = (int)batch;
+  a.opt.shuffle = o.Get("shuffle").ToBoolean();
+  a.opt.seed = (uint64_t)seed_arg(env, o.Get("seed"));
+  a.opt.patience = (int)num("patience");
+  a.opt.min_delta = num("minDelta");
+  a.opt.restore_best = o.Get("restoreBest").ToBoolean();
+  a.opt.monitor_validation = o.Get("monitorVal").ToBoolean();
+  // Step histories hold one value per step of the whole fit.
+  int eff_batch = a.opt.batch < a.train.rows ? a.opt.batch : a.train.rows;
+  double per_epoch = std::ceil((double)a.train.rows / eff_batch);
+  double total = per_epoch * a.opt.epochs;
+  Napi::Float64Array sl = float64_arg(info, 8, "stepLoss");
+  Napi::Float64Array ss = float64_arg(info, 9, "stepSeconds");
+  if ((double)sl.ElementLength() < total || (double)ss.ElementLength() < total)
+    range_error(env, "stepLoss and stepSeconds must hold " + std::to_string((long long)total) +
+                         " values");
+  a.step_loss = sl.Data();
+  a.step_seconds = ss.Data();
+  for (size_t i : {0, 1, 2, 4, 5, 8, 9})
+    if (info[i].IsObject()) a.pins.push_back(Napi::Persistent(info[i]));
+  Napi::Function report;
+  if (info[10].IsFunction()) report = info[10].As<Napi::Function>();
+  a.want_steps = info[11].ToBoolean();
+  bool async = info[12].ToBoolean();
+
+  abort_.store(false);
+  busy_.store(true);
+  if (!async) {
+    struct Release {
+      std::atomic<bool>& b;
+      ~Release() { b.store(false); }
+    } release{busy_};
+    if (has_val) a.opt.validation = &a.val;
+    Napi::FunctionReference rep;
+    if (!report.IsEmpty()) rep = Napi::Persistent(report);
+    SyncObserver obs(env, rep, a.want_steps, abort_);
+    dnsgd::FitResult r = dnsgd::fit(*stepper_, a.theta, a.train, a.opt, obs, pool_.get(),
+                                    a.step_loss, a.step_seconds);
+    return result_object(env, r, obs.epochs, stepper_->config());
+  }
+  auto* worker = new FitWorker(env, this, Value(), std::move(a), report);
+  worker->set_validation(has_val);
+  Napi::Promise promise = worker->promise();
+  worker->Queue();
+  return promise;
+}
+
+}  // namespace dnsgd_addon

@@ -2,6 +2,9 @@
 // Order of work: parse -> pick target and features -> type columns (whole file) -> drop rows
 // (missing target; missing features with dropMissing) -> split -> fit on the training rows only
 // -> encode both halves with the same Transform that apply() uses later.
+import {
+  boolean, finiteNumber, integer, knownOptions, oneOf, rangeError, typeError,
+} from '../validate';
 import { DataError, suggestColumn } from './errors';
 import { randomSplit, stratifiedSplit } from './split';
 import { CsvSource, CsvTable, parseCsv } from './table';
@@ -34,7 +37,7 @@ export interface ReadCsvOptions {
   standardizeTarget?: boolean;
   /** Random split: fraction of rows for test, 0 <= f < 1. Default 0.2 if no other split. */
   testFraction?: number;
-  /** Seed of the random split. Default 0. */
+  /** Seed of the random split (ignored by the other splits). Default 0. */
   seed?: number;
   /** Keep class proportions in a random split. Default true for classification. */
   stratify?: boolean;
@@ -102,63 +105,46 @@ const OPTION_NAMES: readonly (keyof ReadCsvOptions)[] = [
   'testFile', 'delimiter',
 ];
 
-function checkBool(o: ReadCsvOptions, k: keyof ReadCsvOptions): void {
-  if (o[k] !== undefined && typeof o[k] !== 'boolean') {
-    throw new TypeError(`${k} must be a boolean`);
-  }
-}
-
 function checkNames(o: ReadCsvOptions, k: 'features' | 'exclude' | 'missingValues'): void {
-  const v = o[k];
+  const v: unknown = o[k];
   if (v === undefined) return;
   if (!Array.isArray(v) || v.some((s) => typeof s !== 'string')) {
-    throw new TypeError(`${k} must be an array of strings`);
+    throw typeError(k, 'an array of strings', v);
   }
-  if (new Set(v).size !== v.length) throw new RangeError(`${k} has duplicate entries`);
+  const dup = v.find((s, i) => v.indexOf(s) !== i);
+  if (dup !== undefined) throw rangeError(k, 'free of duplicates', `${JSON.stringify(dup)} twice`);
 }
 
 function checkOptions(o: ReadCsvOptions): void {
-  if (o === null || typeof o !== 'object') throw new TypeError('options must be an object');
-  for (const k of Object.keys(o)) {
-    if (!(OPTION_NAMES as readonly string[]).includes(k)) {
-      const near = suggestColumn(k, OPTION_NAMES as readonly string[]).split(' Columns')[0];
-      throw new TypeError(`unknown option ${JSON.stringify(k)}${near}`);
-    }
+  if (o === null || typeof o !== 'object' || Array.isArray(o)) {
+    throw typeError('readCsv options', 'an options object', o);
   }
+  knownOptions('readCsv options', o, OPTION_NAMES);
   if (o.target !== undefined && typeof o.target !== 'string') {
-    throw new TypeError('target must be a string');
+    throw typeError('target', 'a column name', o.target);
   }
-  if (o.task !== undefined && !['regression', 'classification', 'auto'].includes(o.task)) {
-    throw new RangeError(`task must be 'regression', 'classification' or 'auto'`);
-  }
+  if (o.task !== undefined) oneOf('task', o.task, ['regression', 'classification', 'auto']);
   for (const k of ['dropMissing', 'logTarget', 'standardize', 'standardizeTarget', 'stratify']) {
-    checkBool(o, k as keyof ReadCsvOptions);
+    const v = o[k as keyof ReadCsvOptions];
+    if (v !== undefined) boolean(k, v);
   }
   checkNames(o, 'features');
   checkNames(o, 'exclude');
   checkNames(o, 'missingValues');
   if (o.testFraction !== undefined) {
-    const f = o.testFraction;
-    if (typeof f !== 'number') throw new TypeError('testFraction must be a number');
-    if (!(f >= 0 && f < 1)) throw new RangeError(`testFraction must be in [0, 1), got ${f}`);
+    const f = finiteNumber('testFraction', o.testFraction, { min: 0 });
+    if (f >= 1) throw rangeError('testFraction', 'in [0, 1)', `${f}`);
   }
-  if (o.trainRows !== undefined) {
-    const n = o.trainRows;
-    if (typeof n !== 'number') throw new TypeError('trainRows must be a number');
-    if (!Number.isSafeInteger(n) || n < 1) {
-      throw new RangeError(`trainRows must be a positive integer, got ${n}`);
-    }
-  }
+  if (o.trainRows !== undefined) integer('trainRows', o.trainRows, 1, Number.MAX_SAFE_INTEGER);
+  if (o.seed !== undefined) integer('seed', o.seed, 0, Number.MAX_SAFE_INTEGER);
   const splits = [o.testFraction, o.trainRows, o.testFile].filter((v) => v !== undefined);
   if (splits.length > 1) {
-    throw new RangeError('give at most one of testFraction, trainRows and testFile');
-  }
-  if (o.seed !== undefined && o.testFraction === undefined && splits.length > 0) {
-    throw new RangeError('seed only applies to a random split (testFraction)');
+    throw rangeError('the split', 'one of testFraction, trainRows and testFile',
+      `${splits.length} of them`);
   }
 }
 
-function headerError(table: CsvTable, code: 'UNKNOWN_COLUMN', reason: string): DataError {
+function headerError(table: CsvTable, code: 'ERR_UNKNOWN_COLUMN', reason: string): DataError {
   return new DataError(code, reason, { file: table.name, line: table.lineOf(-1) });
 }
 
@@ -171,7 +157,7 @@ function resolveColumns(
   const find = (name: string, what: string): number => {
     const j = index.get(name);
     if (j === undefined) {
-      throw headerError(table, 'UNKNOWN_COLUMN',
+      throw headerError(table, 'ERR_UNKNOWN_COLUMN',
         `${what} column ${JSON.stringify(name)} not found${suggestColumn(name, header)}`);
     }
     return j;
@@ -186,7 +172,7 @@ function resolveColumns(
     features = header.map((_, j) => j).filter((j) => j !== target && !excluded.has(j));
   }
   if (features.length === 0) {
-    throw new DataError('NO_FEATURES', 'no feature columns are left besides the target', {
+    throw new DataError('ERR_NO_FEATURES', 'no feature columns are left besides the target', {
       file: table.name,
     });
   }
@@ -224,7 +210,7 @@ function resolveTask(
     ? ` (${numeric} of ${numeric + text} target cells are numbers; pass task: 'classification'` +
       ' if the values are labels)'
     : '';
-  throw new DataError('NON_NUMERIC_TARGET',
+  throw new DataError('ERR_NON_NUMERIC_TARGET',
     `non-numeric value ${JSON.stringify(v)} in regression target ${JSON.stringify(name)}${hint}`,
     { file: table.name, line: table.lineOf(firstText), column: tcol + 1, columnName: name });
 }
@@ -338,6 +324,19 @@ function sumReports(a: EncodeReport, b: EncodeReport): Pick<DataReport, 'imputed
 /**
  * Reads a CSV with a header row into standardized train and test arrays, fitting every
  * statistic (imputation means, levels, scaling) on the training rows only.
+ *
+ * - Missing: an empty field, a whitespace-only field, or one of `missingValues` (default `NA`
+ *   and `?`). Rows without a target are dropped. A missing numeric feature gets the training
+ *   mean; a missing text feature gets its own `col=(missing)` indicator when training had
+ *   missing cells there, else all zeros. `dropMissing` drops such rows instead.
+ * - Types: a column is numeric when every non-missing cell of the file is a finite decimal
+ *   number; otherwise it is text and is one-hot encoded over the training levels (sorted). A
+ *   level never seen in training encodes as all zeros and is counted in the report.
+ * - Scaling: each output feature becomes (value - mean) / std with the training rows' mean and
+ *   population std. A feature that is constant in training gets std 1, so it becomes 0.
+ * - Labels: class names are sorted (by value when all are numbers) and y holds their indices.
+ * - Errors in the file are DataError with `file:line:column`; bad options are TypeError or
+ *   RangeError.
  */
 export function readCsv(source: CsvSource, options: ReadCsvOptions = {}): LoadedData {
   checkOptions(options);
@@ -369,7 +368,7 @@ export function readCsv(source: CsvSource, options: ReadCsvOptions = {}): Loaded
     else kept.push(r);
   }
   if (kept.length === 0) {
-    throw new DataError('NO_ROWS_LEFT',
+    throw new DataError('ERR_NO_ROWS_LEFT',
       `no rows left (${dropT} without a target, ${dropF} with missing features)`,
       { file: table.name });
   }
@@ -379,10 +378,10 @@ export function readCsv(source: CsvSource, options: ReadCsvOptions = {}): Loaded
   if (task === 'classification') {
     classes = sortLabels(new Set(kept.map((r) => rows[r][tcol])));
     if (classes.length < 2) {
-      throw new DataError('SINGLE_CLASS',
+      throw new DataError('ERR_SINGLE_CLASS',
         `class column ${JSON.stringify(targetName)} has a single class ` +
         `${JSON.stringify(classes[0])}; classification needs at least 2`,
-        { file: table.name, column: tcol + 1, columnName: targetName });
+        { file: table.name, line: table.lineOf(-1), column: tcol + 1, columnName: targetName });
     }
     const ci = new Map(classes.map((c, j) => [c, j]));
     labels = Int32Array.from(kept, (r) => ci.get(rows[r][tcol]) as number);
@@ -399,7 +398,7 @@ export function readCsv(source: CsvSource, options: ReadCsvOptions = {}): Loaded
   } else if (o.trainRows !== undefined) {
     const n = o.trainRows;
     if (n >= rows.length) {
-      throw new RangeError(`trainRows ${n} leaves no test rows (the file has ${rows.length})`);
+      throw rangeError('trainRows', `below the file's ${rows.length} data rows`, `${n}`);
     }
     splitKind = 'rows';
     trainIdx = keptArr.filter((r) => r < n);
@@ -416,7 +415,9 @@ export function readCsv(source: CsvSource, options: ReadCsvOptions = {}): Loaded
     testIdx = s.test.map((p) => kept[p]);
   }
   if (trainIdx.length === 0) {
-    throw new DataError('NO_ROWS_LEFT', 'the split leaves no training rows', { file: table.name });
+    throw new DataError('ERR_NO_ROWS_LEFT', 'the split leaves no training rows', {
+      file: table.name,
+    });
   }
 
   // Fit: raw encoding of the training rows with identity scaling gives the statistics; the
@@ -426,7 +427,7 @@ export function readCsv(source: CsvSource, options: ReadCsvOptions = {}): Loaded
   const width = columns.reduce((n, c) => n + (c.kind === 'numeric' ? 1 :
     c.levels.length + (c.missingLevel ? 1 : 0)), 0);
   if (width === 0) {
-    throw new DataError('NO_FEATURES', 'the feature columns encode to no features',
+    throw new DataError('ERR_NO_FEATURES', 'the feature columns encode to no features',
       { file: table.name });
   }
   const spec: TransformJSON = {

@@ -4,21 +4,21 @@
 
 /** Machine-readable reason of a DataError. */
 export type DataErrorCode =
-  | 'BAD_CSV'
-  | 'EMPTY_FILE'
-  | 'NO_DATA_ROWS'
-  | 'RAGGED_ROW'
-  | 'EMPTY_HEADER'
-  | 'DUPLICATE_HEADER'
-  | 'UNKNOWN_COLUMN'
-  | 'MISSING_COLUMNS'
-  | 'NO_FEATURES'
-  | 'NON_NUMERIC_TARGET'
-  | 'NON_NUMERIC_VALUE'
-  | 'NON_POSITIVE_TARGET'
-  | 'SINGLE_CLASS'
-  | 'UNKNOWN_CLASS'
-  | 'NO_ROWS_LEFT';
+  | 'ERR_BAD_CSV'
+  | 'ERR_EMPTY_FILE'
+  | 'ERR_NO_DATA_ROWS'
+  | 'ERR_RAGGED_ROW'
+  | 'ERR_EMPTY_HEADER'
+  | 'ERR_DUPLICATE_HEADER'
+  | 'ERR_UNKNOWN_COLUMN'
+  | 'ERR_MISSING_COLUMNS'
+  | 'ERR_NO_FEATURES'
+  | 'ERR_NON_NUMERIC_TARGET'
+  | 'ERR_NON_NUMERIC_VALUE'
+  | 'ERR_NON_POSITIVE_TARGET'
+  | 'ERR_SINGLE_CLASS'
+  | 'ERR_UNKNOWN_CLASS'
+  | 'ERR_NO_ROWS_LEFT';
 
 /** Where in a file a DataError points. `line` and `column` are 1-based. */
 export interface DataErrorLocation {
@@ -94,10 +94,15 @@ export function closestName(name: string, candidates: readonly string[]): string
 }
 
 /** "did you mean" clause plus a short list of what exists, for unknown-column messages. */
-export function suggestColumn(name: string, candidates: readonly string[]): string {
+export function suggestColumn(
+  name: string,
+  candidates: readonly string[],
+  label = 'Columns are',
+): string {
+  if (candidates.length === 0) return '';
   const close = closestName(name, candidates);
   const shown = candidates.slice(0, 12).map((c) => JSON.stringify(c)).join(', ');
   const more = candidates.length > 12 ? `, … (${candidates.length} in all)` : '';
   const hint = close === undefined ? '' : `; did you mean ${JSON.stringify(close)}?`;
-  return `${hint} Columns are: ${shown}${more}`;
+  return `${hint} ${label}: ${shown}${more}`;
 }

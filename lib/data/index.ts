@@ -1,17 +1,21 @@
 // Public surface of the data layer.
-export { DataError, DataErrorCode, DataErrorLocation } from './errors';
+export { DataError } from './errors';
+export type { DataErrorCode, DataErrorLocation } from './errors';
 export { Prng } from './prng';
-export { Split, randomSplit, stratifiedSplit, testCount } from './split';
-export { CsvSource, CsvTable, ParseCsvOptions, RecordValue, parseCsv } from './table';
+export { randomSplit, stratifiedSplit, testCount } from './split';
+export type { SplitIndices } from './split';
+export { parseCsv } from './table';
+export type { CsvSource, CsvTable, ParseCsvOptions, RecordValue } from './table';
 export { DEFAULT_MISSING_VALUES, parseNumber, sortLabels } from './values';
-export {
-  ApplyOptions, ColumnSpec, EncodeReport, Encoded, MISSING_LEVEL_NAME, NumericColumnSpec, Task,
-  TextColumnSpec, Transform, TransformInput, TransformJSON, UnseenLevels,
+export { MISSING_LEVEL_NAME, Transform } from './transform';
+export type {
+  ApplyOptions, ColumnSpec, EncodeReport, Encoded, NumericColumnSpec, Task, TextColumnSpec,
+  TransformInput, TransformJSON, UnseenLevels,
 } from './transform';
-export {
+export { readCsv } from './csv';
+export type {
   ClassificationDataset, DataReport, Dataset, LoadedData, ReadCsvOptions, RegressionDataset,
-  SplitKind, readCsv,
+  SplitKind,
 } from './csv';
-export {
-  BUNDLED, BUNDLED_NAMES, BundledName, bundledPath, loadBundled, packageRoot,
-} from './bundled';
+export { BUNDLED, BUNDLED_NAMES, bundledPath, loadBundled, packageRoot } from './bundled';
+export type { BundledName } from './bundled';

@@ -8,6 +8,8 @@
 //   float = z / 2^32,  int below n = floor(float * n)
 //   shuffle: Fisher-Yates from the last index down, j = int below (i + 1)
 
+import { integer } from '../validate';
+
 const TWO32 = 4294967296;
 
 export class Prng {
@@ -15,9 +17,7 @@ export class Prng {
 
   /** `seed` must be a non-negative safe integer. */
   constructor(seed: number) {
-    if (typeof seed !== 'number' || !Number.isSafeInteger(seed) || seed < 0) {
-      throw new RangeError(`seed must be a non-negative safe integer, got ${String(seed)}`);
-    }
+    integer('seed', seed, 0, Number.MAX_SAFE_INTEGER);
     const lo = seed >>> 0;
     const hi = Math.floor(seed / TWO32);
     this.state = (lo ^ Math.imul(hi, 0x9e3779b1)) >>> 0;

@@ -2,7 +2,7 @@
 // a split never reorders the file; the trainer shuffles per epoch on its own.
 import { Prng } from './prng';
 
-export interface Split {
+export interface SplitIndices {
   train: Int32Array;
   test: Int32Array;
 }
@@ -14,7 +14,7 @@ export function testCount(n: number, testFraction: number): number {
   return Math.min(n, Math.ceil(n * testFraction - 1e-9));
 }
 
-function halves(n: number, isTest: Uint8Array, nTest: number): Split {
+function halves(n: number, isTest: Uint8Array, nTest: number): SplitIndices {
   const train = new Int32Array(n - nTest);
   const test = new Int32Array(nTest);
   let a = 0;
@@ -27,7 +27,7 @@ function halves(n: number, isTest: Uint8Array, nTest: number): Split {
 }
 
 /** Uniform random split: shuffle 0..n-1 and take the first `testCount` positions as test. */
-export function randomSplit(n: number, testFraction: number, seed: number): Split {
+export function randomSplit(n: number, testFraction: number, seed: number): SplitIndices {
   const nTest = testCount(n, testFraction);
   const perm = new Int32Array(n);
   for (let i = 0; i < n; i++) perm[i] = i;
@@ -48,7 +48,7 @@ export function stratifiedSplit(
   nClasses: number,
   testFraction: number,
   seed: number,
-): Split {
+): SplitIndices {
   const n = labels.length;
   const nTest = testCount(n, testFraction);
   const members: number[][] = Array.from({ length: nClasses }, () => []);

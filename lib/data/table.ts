@@ -2,6 +2,7 @@
 // duplicate or empty header names). Typing and encoding happen later, in transform.ts.
 import * as fs from 'fs';
 import { parse } from 'csv-parse/sync';
+import { describe, rangeError, typeError } from '../validate';
 import { DataError } from './errors';
 
 /** A file path, or CSV text held in memory (`name` is what error messages call it). */
@@ -19,7 +20,10 @@ export interface CsvTable {
   readonly header: readonly string[];
   /** Data rows, each with exactly `header.length` fields. */
   readonly rows: readonly (readonly string[])[];
-  /** 1-based line of the file on which data row `row` (0-based) starts. */
+  /**
+   * 1-based line of the file on which data row `row` (0-based) starts; `lineOf(-1)` is the
+   * header's line. For tables built from records it is the record number (header: 0).
+   */
   lineOf(row: number): number;
 }
 
@@ -39,8 +43,9 @@ function baseOptions(delimiter: string) {
 
 function checkDelimiter(d: unknown): string {
   if (d === undefined) return ',';
-  if (typeof d !== 'string' || d.length !== 1 || d === '"' || d === '\n' || d === '\r') {
-    throw new RangeError(`delimiter must be one character other than a quote or line end`);
+  if (typeof d !== 'string') throw typeError('delimiter', 'a one-character string', d);
+  if (d.length !== 1 || d === '"' || d === '\n' || d === '\r') {
+    throw rangeError('delimiter', 'one character other than a quote or line end', describe(d));
   }
   return d;
 }
@@ -88,17 +93,17 @@ function readSource(source: CsvSource): { text: string; name: string } {
       text = fs.readFileSync(source, 'utf8');
     } catch (e) {
       const err = e as NodeJS.ErrnoException;
-      throw new DataError('BAD_CSV', `cannot read file (${err.code ?? err.message})`, {
+      throw new DataError('ERR_BAD_CSV', `cannot read file (${err.code ?? err.message})`, {
         file: source,
       });
     }
     return { text, name: source };
   }
   if (source === null || typeof source !== 'object' || typeof source.text !== 'string') {
-    throw new TypeError('CSV source must be a file path or { text: string, name?: string }');
+    throw typeError('CSV source', 'a file path or { text, name? }', source);
   }
   if (source.name !== undefined && typeof source.name !== 'string') {
-    throw new TypeError('CSV source name must be a string');
+    throw typeError('CSV source name', 'a string', source.name);
   }
   return { text: source.text, name: source.name ?? '<text>' };
 }
@@ -113,12 +118,11 @@ export function parseCsv(source: CsvSource, options: ParseCsvOptions = {}): CsvT
   } catch (e) {
     const err = e as Error & { lines?: number };
     const where = typeof err.lines === 'number' ? { file: name, line: err.lines } : { file: name };
-    throw new DataError('BAD_CSV', err.message, where);
+    throw new DataError('ERR_BAD_CSV', err.message, where);
   }
   if (records.length === 0) {
-    throw new DataError('EMPTY_FILE', 'the file is empty; expected a header row and data rows', {
-      file: name,
-    });
+    const reason = 'the file is empty; expected a header row and data rows';
+    throw new DataError('ERR_EMPTY_FILE', reason, { file: name });
   }
   const header = records[0];
   const headerLine = (): number => recordLines(text, delimiter)[0];
@@ -126,11 +130,11 @@ export function parseCsv(source: CsvSource, options: ParseCsvOptions = {}): CsvT
   for (let j = 0; j < header.length; j++) {
     const h = header[j];
     const where = () => ({ file: name, line: headerLine(), column: j + 1, columnName: h });
-    if (h === '') throw new DataError('EMPTY_HEADER', `column ${j + 1} has no name`, where());
+    if (h === '') throw new DataError('ERR_EMPTY_HEADER', `column ${j + 1} has no name`, where());
     const first = seen.get(h);
     if (first !== undefined) {
       throw new DataError(
-        'DUPLICATE_HEADER',
+        'ERR_DUPLICATE_HEADER',
         `duplicate column name ${JSON.stringify(h)} (also column ${first + 1})`,
         where(),
       );
@@ -140,7 +144,7 @@ export function parseCsv(source: CsvSource, options: ParseCsvOptions = {}): CsvT
   const rows = records.slice(1);
   const table = new Table(name, header, rows, text, delimiter);
   if (rows.length === 0) {
-    throw new DataError('NO_DATA_ROWS', 'the file has a header but no data rows', {
+    throw new DataError('ERR_NO_DATA_ROWS', 'the file has a header but no data rows', {
       file: name,
       line: headerLine(),
     });
@@ -149,9 +153,10 @@ export function parseCsv(source: CsvSource, options: ParseCsvOptions = {}): CsvT
   for (let i = 0; i < rows.length; i++) {
     const n = rows[i].length;
     if (n !== width) {
-      const col = n > width ? width + 1 : n;
+      // The first field that has no counterpart: the first extra one, or the first absent one.
+      const col = Math.min(n, width) + 1;
       throw new DataError(
-        'RAGGED_ROW',
+        'ERR_RAGGED_ROW',
         `row has ${n} field${n === 1 ? '' : 's'} but the header has ${width}`,
         { file: name, line: table.lineOf(i), column: col },
       );
@@ -166,13 +171,13 @@ export function tableFromRecords(
   columns: readonly string[],
   name = '<records>',
 ): CsvTable {
-  if (!Array.isArray(records)) throw new TypeError('records must be an array of objects');
+  if (!Array.isArray(records)) throw typeError('records', 'an array of objects', records);
   const present = columns.filter((c) => records.some((r) => r !== null && c in r));
   const rows: string[][] = new Array(records.length);
   for (let i = 0; i < records.length; i++) {
     const r = records[i];
     if (r === null || typeof r !== 'object') {
-      throw new TypeError(`record ${i} is not an object`);
+      throw typeError(`records[${i}]`, 'an object', r);
     }
     const row = new Array<string>(present.length);
     for (let j = 0; j < present.length; j++) {
@@ -180,7 +185,7 @@ export function tableFromRecords(
       if (v === null || v === undefined) row[j] = '';
       else if (typeof v === 'number') row[j] = Number.isNaN(v) ? '' : String(v);
       else if (typeof v === 'string') row[j] = v.trim();
-      else throw new TypeError(`record ${i}, ${JSON.stringify(present[j])}: not a string/number`);
+      else throw typeError(`records[${i}].${present[j]}`, 'a string, number or null', v);
     }
     rows[i] = row;
   }

@@ -2,7 +2,8 @@
 // (imputation, one-hot levels, standardization), and how the target is encoded and decoded.
 // It is plain data, so a saved model can carry it as JSON and encode new rows exactly as the
 // training rows were encoded.
-import { DataError, suggestColumn } from './errors';
+import { boolean, describe, knownOptions, oneOf, rangeError } from '../validate';
+import { DataError, DataErrorCode, suggestColumn } from './errors';
 import { CsvSource, CsvTable, RecordValue, parseCsv, tableFromRecords } from './table';
 import { missingTest, parseNumber } from './values';
 
@@ -278,7 +279,10 @@ export class Transform {
     this.targetScale = s.targetScale === null ? null : Object.freeze({ ...s.targetScale });
     this.classes = s.classes === null ? null : Object.freeze(s.classes);
     this.missingValues = Object.freeze(s.missingValues);
-    this.columns = Object.freeze(s.columns.map((c) => Object.freeze(c)));
+    this.columns = Object.freeze(s.columns.map((c) => {
+      if (c.kind === 'text') Object.freeze(c.levels);
+      return Object.freeze(c);
+    }));
     this.mean = Float64Array.from(s.mean);
     this.std = Float64Array.from(s.std);
     const f = this.mean.length;
@@ -350,16 +354,9 @@ export class Transform {
    * any order; extra columns are ignored.
    */
   apply(input: TransformInput, options: ApplyOptions = {}): Encoded {
-    if (options === null || typeof options !== 'object') {
-      throw new TypeError('apply options must be an object');
-    }
-    const mode = options.target ?? 'auto';
-    if (mode !== 'auto' && mode !== 'require' && mode !== 'ignore') {
-      throw new RangeError(`target must be 'auto', 'require' or 'ignore', got ${String(mode)}`);
-    }
-    if (options.dropMissing !== undefined && typeof options.dropMissing !== 'boolean') {
-      throw new TypeError('dropMissing must be a boolean');
-    }
+    knownOptions('apply options', options, ['target', 'dropMissing', 'delimiter']);
+    const mode = oneOf('target', options.target ?? 'auto', ['auto', 'require', 'ignore']);
+    if (options.dropMissing !== undefined) boolean('dropMissing', options.dropMissing);
     let table: CsvTable;
     if (Array.isArray(input)) {
       table = tableFromRecords(input, [...this.columns.map((c) => c.name), this.target]);
@@ -390,18 +387,22 @@ export class Transform {
       else src[i] = j;
     });
     if (absent.length > 0) {
+      const headerLine = table.lineOf(-1);
       const list = absent.map((a) => JSON.stringify(a)).join(', ');
+      // Suggest only columns that nothing else claims: those are the plausible misspellings.
+      const used = new Set([...this.columns.map((c) => c.name), this.target]);
+      const spare = header.filter((h) => !used.has(h));
       throw new DataError(
-        'MISSING_COLUMNS',
+        'ERR_MISSING_COLUMNS',
         `missing feature column${absent.length > 1 ? 's' : ''} ${list}` +
-          suggestColumn(absent[0], header),
-        { file: table.name },
+          suggestColumn(absent[0], spare, 'Unused columns are'),
+        { file: table.name, line: headerLine > 0 ? headerLine : undefined },
       );
     }
     const tcol = mode === 'ignore' ? -1 : (pos.get(this.target) ?? -1);
     if (mode === 'require' && tcol < 0) {
       throw new DataError(
-        'UNKNOWN_COLUMN',
+        'ERR_UNKNOWN_COLUMN',
         `target column ${JSON.stringify(this.target)} not found` +
           suggestColumn(this.target, header),
         { file: table.name },
@@ -460,7 +461,7 @@ export class Transform {
           } else {
             val = parseNumber(v);
             if (Number.isNaN(val)) {
-              throw this.cellError(table, r, src[i], 'NON_NUMERIC_VALUE',
+              throw this.cellError(table, r, src[i], 'ERR_NON_NUMERIC_VALUE',
                 `non-numeric value ${JSON.stringify(v)} in numeric column ` +
                 JSON.stringify(this.columns[i].name));
             }
@@ -517,7 +518,7 @@ export class Transform {
         const c = this.classIndex.get(v);
         if (c === undefined) {
           const known = (this.classes as string[]).slice(0, 10).map((s) => JSON.stringify(s));
-          throw this.cellError(table, keep[k], tcol, 'UNKNOWN_CLASS',
+          throw this.cellError(table, keep[k], tcol, 'ERR_UNKNOWN_CLASS',
             `class ${JSON.stringify(v)} was not seen in training (known: ${known.join(', ')}` +
             `${(this.classes as string[]).length > 10 ? ', …' : ''})`);
         }
@@ -531,13 +532,13 @@ export class Transform {
       const v = all[keep[k]][tcol];
       let t = parseNumber(v);
       if (Number.isNaN(t)) {
-        throw this.cellError(table, keep[k], tcol, 'NON_NUMERIC_TARGET',
+        throw this.cellError(table, keep[k], tcol, 'ERR_NON_NUMERIC_TARGET',
           `non-numeric value ${JSON.stringify(v)} in regression target ` +
           JSON.stringify(this.target));
       }
       if (this.logTarget) {
         if (!(t > 0)) {
-          throw this.cellError(table, keep[k], tcol, 'NON_POSITIVE_TARGET',
+          throw this.cellError(table, keep[k], tcol, 'ERR_NON_POSITIVE_TARGET',
             `logTarget needs positive target values, got ${v}`);
         }
         t = Math.log(t);
@@ -548,8 +549,11 @@ export class Transform {
   }
 
   private cellError(
-    table: CsvTable, row: number, col: number, code: 'NON_NUMERIC_VALUE' | 'NON_NUMERIC_TARGET' |
-      'NON_POSITIVE_TARGET' | 'UNKNOWN_CLASS', reason: string,
+    table: CsvTable,
+    row: number,
+    col: number,
+    code: DataErrorCode,
+    reason: string,
   ): DataError {
     return new DataError(code, reason, {
       file: table.name, line: table.lineOf(row), column: col + 1, columnName: table.header[col],
@@ -575,7 +579,8 @@ export class Transform {
     for (let i = 0; i < indices.length; i++) {
       const c = indices[i];
       if (!Number.isInteger(c) || c < 0 || c >= this.classes.length) {
-        throw new RangeError(`class index ${c} at ${i} is outside 0..${this.classes.length - 1}`);
+        const k = this.classes.length;
+        throw rangeError(`indices[${i}]`, `a class index in [0, ${k - 1}]`, describe(c));
       }
       out[i] = this.classes[c];
     }

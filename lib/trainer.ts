@@ -87,9 +87,14 @@ export interface History {
 /** The error fit() rejects with when its signal aborts. */
 export class AbortError extends Error {
   readonly code = 'ABORT_ERR';
-  constructor(message: string, options?: { cause?: unknown }) {
-    super(message, options);
+  /** Steps completed before the abort took effect (their updates are kept). */
+  readonly stepsRun: number;
+  readonly epoch: number;
+  constructor(message: string, options: { cause?: unknown; stepsRun?: number; epoch?: number } = {}) {
+    super(message, { cause: options.cause });
     this.name = 'AbortError';
+    this.stepsRun = options.stepsRun ?? 0;
+    this.epoch = options.epoch ?? 0;
   }
 }
 
@@ -166,12 +171,17 @@ export class Trainer {
   /** The same loop as fit(), blocking the calling thread; for scripts and benchmarks. */
   fitSync(data: Dataset, options: FitOptions = {}): History {
     const plan = this.plan(data, options);
-    if (options.signal?.aborted) throw new AbortError('the fit was aborted before it started');
+    const signal = options.signal;
+    if (signal?.aborted) throw new AbortError('the fit was aborted before it started', { cause: signal.reason });
     const stepper = this.stepper();
     this.net.busy = 'a running fitSync';
+    // A callback of this very fit may abort the signal; the native loop polls the flag.
+    const onAbort = () => stepper.abort();
+    signal?.addEventListener('abort', onAbort, { once: true });
     try {
       return this.finish(stepper.fit(...plan.args, false), plan);
     } finally {
+      signal?.removeEventListener('abort', onAbort);
       this.net.busy = null;
     }
   }
@@ -273,7 +283,7 @@ export class Trainer {
       throw new AbortError(
         `the fit was aborted in epoch ${r.epoch} after ${r.stepsRun} steps; ` +
           'the network holds the weights of the last completed step',
-        { cause: plan.options.signal?.reason },
+        { cause: plan.options.signal?.reason, stepsRun: r.stepsRun, epoch: r.epoch },
       );
     }
     if (r.status === 'failed') {

@@ -13,3 +13,10 @@ export { Trainer, AbortError } from './trainer';
 export type {
   Dataset, EarlyStopping, EpochRecord, FitOptions, History, StepRecord, TrainerOptions,
 } from './trainer';
+export {
+  BUNDLED_NAMES, DataError, Transform, bundledPath, loadBundled, parseCsv, readCsv,
+} from './data';
+export type {
+  BundledName, ClassificationDataset, DataErrorCode, DataReport, LoadedData, ReadCsvOptions,
+  RegressionDataset, TransformJSON,
+} from './data';

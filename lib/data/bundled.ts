@@ -1,8 +1,11 @@
 // The datasets shipped in the package's data/ directory, with the split and target settings
 // that data/README.md recommends, so benchmarks and examples load them the same way.
-import * as fs from 'fs';
 import * as path from 'path';
+
+import { packageRoot } from '../root';
 import { LoadedData, ReadCsvOptions, readCsv } from './csv';
+
+export { packageRoot };
 
 export type BundledName = 'diabetes' | 'diamonds' | 'breast_cancer' | 'letter' | 'pima';
 
@@ -26,20 +29,6 @@ export const BUNDLED: Readonly<Record<BundledName, Readonly<ReadCsvOptions>>> = 
 export const BUNDLED_NAMES: readonly BundledName[] = Object.freeze(
   Object.keys(BUNDLED) as BundledName[],
 );
-
-let rootCache: string | undefined;
-
-/** The package root: the nearest directory above this file that holds package.json. */
-export function packageRoot(): string {
-  if (rootCache !== undefined) return rootCache;
-  let dir = __dirname;
-  for (;;) {
-    if (fs.existsSync(path.join(dir, 'package.json'))) return (rootCache = dir);
-    const up = path.dirname(dir);
-    if (up === dir) throw new Error(`no package.json above ${__dirname}`);
-    dir = up;
-  }
-}
 
 function checkName(name: string): BundledName {
   if (!(BUNDLED_NAMES as readonly string[]).includes(name)) {

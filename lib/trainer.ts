@@ -23,10 +23,22 @@ export interface EpochRecord {
   metric: 'rmse' | 'accuracy';
   trainMetric: number;
   valMetric: number;
-  /** Seconds this epoch took, including its evaluation. */
+  /** Training seconds of this epoch (the clock stops while validation data is evaluated). */
   seconds: number;
-  /** Seconds since the fit began. */
+  /** Training seconds since the fit began. */
   elapsed: number;
+  /** Seconds spent evaluating validation data during this epoch. */
+  evalSeconds: number;
+}
+
+/** A validation evaluation during a fit (see FitOptions.evaluateEvery). */
+export interface Evaluation {
+  /** Steps completed when it was taken (0: before the first step). */
+  step: number;
+  /** Training seconds at that point. */
+  seconds: number;
+  loss: number;
+  metric: number;
 }
 
 export interface StepRecord {
@@ -58,6 +70,12 @@ export interface FitOptions {
   /** Seed of the shuffling, an integer in [0, 2^53 - 1]. Default 0. */
   seed?: number;
   validation?: Dataset;
+  /**
+   * Also evaluate the validation data before the first step and every this many steps,
+   * recorded in history.evaluations (for loss curves finer than one point per epoch).
+   * Default 0: only at the end of each epoch.
+   */
+  evaluateEvery?: number;
   earlyStopping?: EarlyStopping;
   onEpoch?: (e: EpochRecord) => void;
   /** Called after every step; costs one JavaScript call per step. */
@@ -68,15 +86,18 @@ export interface FitOptions {
 }
 
 const FIT_OPTIONS = [
-  'epochs', 'batchSize', 'shuffle', 'seed', 'validation', 'earlyStopping', 'onEpoch', 'onStep',
-  'signal',
+  'epochs', 'batchSize', 'shuffle', 'seed', 'validation', 'evaluateEvery', 'earlyStopping',
+  'onEpoch', 'onStep', 'signal',
 ] as const;
 const ES_OPTIONS = ['patience', 'minDelta', 'restoreBest', 'monitor'] as const;
 
 export interface History {
   epochs: EpochRecord[];
-  /** Per-step batch loss and seconds since the start, one value per completed step. */
+  /** Per-step batch loss and training seconds since the start, one per completed step. */
   steps: { loss: Float64Array; seconds: Float64Array };
+  /** With evaluateEvery: validation loss and metric at step 0, every k steps and each epoch
+   *  end. Empty otherwise. */
+  evaluations: Evaluation[];
   /** 'completed', or 'early-stopped' when early stopping ended the fit. */
   status: 'completed' | 'early-stopped';
   /** Early stopping: the best epoch, and whether its weights were restored. */
@@ -111,6 +132,7 @@ interface NativeResult {
   bestEpoch: number;
   restored: boolean;
   epochs: Array<Omit<EpochRecord, 'metric'>>;
+  evaluations: Evaluation[];
   code?: string;
   message?: string;
 }
@@ -216,6 +238,7 @@ export class Trainer {
     const batch = v.integer('batchSize', options.batchSize ?? 32, 1, 2 ** 31 - 1);
     const shuffle = v.boolean('shuffle', options.shuffle ?? true);
     const seed = v.integer('seed', options.seed ?? 0, 0, Number.MAX_SAFE_INTEGER);
+    const evalEvery = v.integer('evaluateEvery', options.evaluateEvery ?? 0, 0, 2 ** 31 - 1);
     let valRows = 0;
     const val = options.validation;
     if (val !== undefined) {
@@ -257,12 +280,13 @@ export class Trainer {
     // rethrown once it has ended.
     const report = onEpoch || onStep
       ? (kind: number, a: number, b: number, c: number, d: number, e: number, f: number,
-         g: number, h: number) => {
+         g: number, h: number, i: number) => {
           if (callbackError.error !== undefined) return;
           try {
             if (kind === 0) onStep?.({ epoch: a, step: b, loss: c, seconds: d });
             else onEpoch?.(epochRecord({ epoch: a, steps: b, trainLoss: c, trainMetric: d,
-              valLoss: e, valMetric: f, seconds: g, elapsed: h }, metric, valRows > 0));
+              valLoss: e, valMetric: f, seconds: g, elapsed: h, evalSeconds: i }, metric,
+              valRows > 0));
           } catch (err) {
             callbackError.error = err;
             this.optimizer.stepperFor(net).abort();
@@ -271,7 +295,7 @@ export class Trainer {
       : undefined;
     const args = [
       net.params, data.x, data.y, rows, valRows ? val!.x : null, valRows ? val!.y : null, valRows,
-      { epochs, batch, shuffle, seed, patience, minDelta, restoreBest, monitorVal },
+      { epochs, batch, shuffle, seed, patience, minDelta, restoreBest, monitorVal, evalEvery },
       stepLoss, stepSeconds, report, onStep !== undefined,
     ];
     return { args, stepLoss, stepSeconds, metric, hasVal: valRows > 0, options, callbackError };
@@ -309,6 +333,7 @@ export class Trainer {
         seconds: plan.stepSeconds.subarray(0, r.stepsRun),
       },
       status: r.status,
+      evaluations: r.evaluations,
     };
     if (plan.options.earlyStopping) {
       history.bestEpoch = r.bestEpoch;
@@ -331,5 +356,6 @@ function epochRecord(
     valMetric: hasVal ? e.valMetric : NaN,
     seconds: e.seconds,
     elapsed: e.elapsed,
+    evalSeconds: e.evalSeconds,
   };
 }

@@ -77,6 +77,19 @@ describe('Trainer', () => {
       expect(h.epochs[0].trainLoss).to.be.above(last.trainLoss);
     });
 
+    it('evaluates every k steps off the training clock when asked', () => {
+      const data = regression(100, 15), val = regression(40, 16);
+      const net = new Network({ layers: [5, 4, 1], seed: 3 });
+      const t = new Trainer(net, new SGD({ lr: 0.05 }));
+      const h = t.fitSync(data, { epochs: 2, batchSize: 10, validation: val, evaluateEvery: 4 });
+      // Step 0, then 4 and 8 inside epoch 1, its end (10), 12, 16 inside epoch 2, and 20.
+      expect(h.evaluations.map((e) => e.step)).to.deep.equal([0, 4, 8, 10, 12, 16, 20]);
+      expect(h.evaluations[6].loss).to.equal(h.epochs[1].valLoss);
+      expect(h.evaluations[6].loss).to.be.closeTo(t.evaluate(val).loss, 1e-12);
+      expect(h.evaluations[3].seconds).to.equal(h.epochs[0].elapsed);
+      expect(h.epochs[0].evalSeconds).to.be.above(0);
+    });
+
     it('is deterministic: same seed, data and options give identical histories and weights', () => {
       for (const name of ['sgd', 'dn-sgd', 'sgd-dn', 'adam'] as const) {
         const run = () => {

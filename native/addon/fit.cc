@@ -12,10 +12,10 @@ namespace dnsgd_addon {
 namespace {
 
 // One progress record: kind 0 is a step (epoch, step, loss, seconds), kind 1 an epoch
-// (epoch, steps, trainLoss, trainMetric, valLoss, valMetric, seconds, elapsed).
+// (epoch, steps, trainLoss, trainMetric, valLoss, valMetric, seconds, elapsed, evalSeconds).
 struct Progress {
   int kind = 0;
-  double v[8] = {0, 0, 0, 0, 0, 0, 0, 0};
+  double v[9] = {0, 0, 0, 0, 0, 0, 0, 0, 0};
 };
 
 Progress step_progress(const dnsgd::StepRecord& r) {
@@ -31,17 +31,17 @@ Progress step_progress(const dnsgd::StepRecord& r) {
 Progress epoch_progress(const dnsgd::EpochRecord& r) {
   Progress p;
   p.kind = 1;
-  double v[8] = {(double)r.epoch, (double)r.steps, r.train_loss, r.train_metric, r.val_loss,
-                 r.val_metric, r.seconds, r.elapsed};
-  for (int i = 0; i < 8; ++i) p.v[i] = v[i];
+  double v[9] = {(double)r.epoch, (double)r.steps, r.train_loss, r.train_metric, r.val_loss,
+                 r.val_metric, r.seconds, r.elapsed, r.eval_seconds};
+  for (int i = 0; i < 9; ++i) p.v[i] = v[i];
   return p;
 }
 
 void call_report(Napi::Env env, const Napi::FunctionReference& report, const Progress& p) {
   if (report.IsEmpty()) return;
-  napi_value args[9];
+  napi_value args[10];
   args[0] = Napi::Number::New(env, p.kind);
-  int n = p.kind == 0 ? 4 : 8;
+  int n = p.kind == 0 ? 4 : 9;
   for (int i = 0; i < n; ++i) args[i + 1] = Napi::Number::New(env, p.v[i]);
   report.Call(env.Undefined(), n + 1, args);
 }
@@ -88,9 +88,20 @@ Napi::Object result_object(Napi::Env env, const dnsgd::FitResult& r,
     eo.Set("valMetric", e.val_metric);
     eo.Set("seconds", e.seconds);
     eo.Set("elapsed", e.elapsed);
+    eo.Set("evalSeconds", e.eval_seconds);
     list.Set((uint32_t)i, eo);
   }
   o.Set("epochs", list);
+  Napi::Array evals = Napi::Array::New(env, r.evals.size());
+  for (size_t i = 0; i < r.evals.size(); ++i) {
+    Napi::Object eo = Napi::Object::New(env);
+    eo.Set("step", r.evals[i].step);
+    eo.Set("seconds", r.evals[i].seconds);
+    eo.Set("loss", r.evals[i].loss);
+    eo.Set("metric", r.evals[i].metric);
+    evals.Set((uint32_t)i, eo);
+  }
+  o.Set("evaluations", evals);
   if (r.status == dnsgd::FitStatus::StepFailed) {
     // The message and code of the same error a single step() would throw.
     try {
@@ -203,7 +214,8 @@ double seed_arg(Napi::Env env, Napi::Value v) {
 
 // fit(params, x, y, rows, valX | null, valY | null, valRows, options, stepLoss, stepSeconds,
 //     report | undefined, wantSteps, async)
-// options: { epochs, batch, shuffle, seed, patience, minDelta, restoreBest, monitorVal }
+// options: { epochs, batch, shuffle, seed, patience, minDelta, restoreBest, monitorVal,
+//            evalEvery }
 Napi::Value Stepper::JsFit(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   const dnsgd::Arch& arch = stepper_->arch();
@@ -250,6 +262,10 @@ Napi::Value Stepper::JsFit(const Napi::CallbackInfo& info) {
   a.opt.min_delta = num("minDelta");
   a.opt.restore_best = o.Get("restoreBest").ToBoolean();
   a.opt.monitor_validation = o.Get("monitorVal").ToBoolean();
+  double every = num("evalEvery");
+  if (!(every >= 0 && every <= 2147483647.0) || every != std::floor(every))
+    range_error(env, "evalEvery must be a non-negative integer");
+  a.opt.eval_every = (int)every;
   // Step histories hold one value per step of the whole fit.
   int eff_batch = a.opt.batch < a.train.rows ? a.opt.batch : a.train.rows;
   double per_epoch = std::ceil((double)a.train.rows / eff_batch);

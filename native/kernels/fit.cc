@@ -94,9 +94,28 @@ FitResult fit(Stepper& stepper, double* theta, const FitData& train, const FitOp
   double best_loss = INFINITY;
   int wait = 0;
   const Clock::time_point t0 = Clock::now();
+  double paused = 0.0;  // evaluation time, kept off the training clock
+  auto train_time = [&] { return since(t0) - paused; };
+  auto eval_now = [&](EvalRecord& rec) {
+    Clock::time_point tv = Clock::now();
+    evaluate(arch, theta, *opt.validation, eval_ws, pool, &rec.loss, &rec.metric);
+    double spent = since(tv);
+    paused += spent;
+    rec.step = res.steps_run;
+    rec.seconds = train_time();
+    return spent;
+  };
+  if (use_val && opt.eval_every > 0) {
+    size_t per_epoch = (train.rows + batch - 1) / batch;
+    res.evals.reserve(per_epoch * opt.epochs / opt.eval_every + opt.epochs + 2);
+    EvalRecord rec;
+    eval_now(rec);  // the starting point of every curve
+    res.evals.push_back(rec);
+  }
 
   for (int epoch = 1; epoch <= opt.epochs; ++epoch) {
-    const Clock::time_point te = Clock::now();
+    const double epoch_start = train_time();
+    double epoch_eval = 0.0;
     if (opt.shuffle) shuffle(order.data(), train.rows, rng);
     double loss_sum = 0.0, correct = 0.0;
     int steps = 0;
@@ -132,7 +151,13 @@ FitResult fit(Stepper& stepper, double* theta, const FitData& train, const FitOp
       if (arch.output == Output::Softmax) correct += st.correct;
       ++steps;
       ++res.steps_run;
-      double now = since(t0);
+      if (use_val && opt.eval_every > 0 && res.steps_run % opt.eval_every == 0 &&
+          r0 + b.rows < train.rows) {
+        EvalRecord rec;
+        epoch_eval += eval_now(rec);
+        res.evals.push_back(rec);
+      }
+      double now = train_time();
       if (step_loss) step_loss[res.steps_run - 1] = st.loss;
       if (step_seconds) step_seconds[res.steps_run - 1] = now;
       if (observer.wants_steps()) {
@@ -150,10 +175,16 @@ FitResult fit(Stepper& stepper, double* theta, const FitData& train, const FitOp
     er.steps = steps;
     er.train_loss = loss_sum / train.rows;
     er.train_metric = metric_of(arch, loss_sum, correct, train.rows);
-    if (use_val) evaluate(arch, theta, *opt.validation, eval_ws, pool, &er.val_loss,
-                          &er.val_metric);
-    er.seconds = since(te);
-    er.elapsed = since(t0);
+    if (use_val) {
+      EvalRecord rec;
+      epoch_eval += eval_now(rec);
+      er.val_loss = rec.loss;
+      er.val_metric = rec.metric;
+      if (opt.eval_every > 0) res.evals.push_back(rec);
+    }
+    er.elapsed = train_time();
+    er.seconds = er.elapsed - epoch_start;
+    er.eval_seconds = epoch_eval;
     res.epoch = epoch;
     observer.on_epoch(er);
 

@@ -32,13 +32,24 @@ struct FitOptions {
   double min_delta = 0.0;
   bool restore_best = false;
   bool monitor_validation = true;  // monitor the validation loss (else the training loss)
+  // Also evaluate the validation data every eval_every steps (0: only at epoch ends).
+  int eval_every = 0;
 };
 
+// Times are training time: the clock stops while validation data is evaluated, so curves
+// against seconds compare optimizers, not evaluation schedules.
 struct StepRecord {
   int epoch = 0;       // 1-based
   int step = 0;        // 1-based, counted over the whole fit
   double loss = 0.0;   // mini-batch loss before the step
-  double seconds = 0.0;  // since the fit began
+  double seconds = 0.0;  // training time since the fit began
+};
+
+// A validation evaluation after `step` steps (eval_every, or the end of an epoch).
+struct EvalRecord {
+  int step = 0;
+  double seconds = 0.0;  // training time at that point
+  double loss = 0.0, metric = 0.0;
 };
 
 struct EpochRecord {
@@ -47,8 +58,9 @@ struct EpochRecord {
   double train_loss = 0.0;    // batch losses weighted by batch size (before each step)
   double train_metric = 0.0;  // RMSE (linear) or accuracy (softmax) of the same batches
   double val_loss = 0.0, val_metric = 0.0;  // when validation data is given
-  double seconds = 0.0;       // this epoch alone
-  double elapsed = 0.0;       // since the fit began
+  double seconds = 0.0;       // training time of this epoch alone
+  double elapsed = 0.0;       // training time since the fit began
+  double eval_seconds = 0.0;  // time spent evaluating during this epoch
 };
 
 class FitObserver {
@@ -71,6 +83,7 @@ struct FitResult {
   int steps_run = 0;                        // completed steps
   int best_epoch = 0;                       // early stopping: the best epoch (1-based)
   bool restored = false;                    // best weights were restored
+  std::vector<EvalRecord> evals;            // validation evaluations, in order
 };
 
 // Mean loss and metric over all rows, evaluated in chunks of the workspace's capacity.

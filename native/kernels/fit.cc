@@ -97,12 +97,12 @@ FitResult fit(Stepper& stepper, double* theta, const FitData& train, const FitOp
   double paused = 0.0;  // evaluation time, kept off the training clock
   auto train_time = [&] { return since(t0) - paused; };
   auto eval_now = [&](EvalRecord& rec) {
+    rec.step = res.steps_run;
+    rec.seconds = train_time();
     Clock::time_point tv = Clock::now();
     evaluate(arch, theta, *opt.validation, eval_ws, pool, &rec.loss, &rec.metric);
     double spent = since(tv);
     paused += spent;
-    rec.step = res.steps_run;
-    rec.seconds = train_time();
     return spent;
   };
   if (use_val && opt.eval_every > 0) {
@@ -175,14 +175,15 @@ FitResult fit(Stepper& stepper, double* theta, const FitData& train, const FitOp
     er.steps = steps;
     er.train_loss = loss_sum / train.rows;
     er.train_metric = metric_of(arch, loss_sum, correct, train.rows);
+    er.elapsed = train_time();
     if (use_val) {
       EvalRecord rec;
       epoch_eval += eval_now(rec);
+      rec.seconds = er.elapsed;
       er.val_loss = rec.loss;
       er.val_metric = rec.metric;
       if (opt.eval_every > 0) res.evals.push_back(rec);
     }
-    er.elapsed = train_time();
     er.seconds = er.elapsed - epoch_start;
     er.eval_seconds = epoch_eval;
     res.epoch = epoch;

@@ -20,3 +20,5 @@ export type {
   BundledName, ClassificationDataset, DataErrorCode, DataReport, LoadedData, ReadCsvOptions,
   RegressionDataset, TransformJSON,
 } from './data';
+export { MODEL_FORMAT_VERSION, MODEL_FORMAT_VERSIONS } from './modelfile';
+export type { ModelHeader } from './modelfile';

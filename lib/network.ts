@@ -5,6 +5,7 @@
 import { randomInt } from 'crypto';
 
 import { DnsgdError } from './errors';
+import { loadModel, modelFromBuffer, modelToBuffer, saveModel } from './modelfile';
 import { native } from './native';
 import * as v from './validate';
 
@@ -44,6 +45,10 @@ export class Network {
   readonly native: NativeModel;
   /** @internal what holds the network now (a running fit), or null. */
   busy: string | null = null;
+  /** How inputs and targets were encoded (JSON data, e.g. a Transform); saved with the model. */
+  transform: unknown | undefined = undefined;
+  /** Free-form JSON data saved with the model. */
+  meta: Record<string, unknown> | undefined = undefined;
   private readonly offsets: number[];
 
   constructor(options: NetworkOptions) {
@@ -192,6 +197,26 @@ export class Network {
       output: this.output,
       params: Float64Array.from(this.params),
     });
+  }
+
+  /** Writes the model file atomically (docs/model-format.md): temp file, fsync, rename. */
+  save(path: string): void {
+    saveModel(this, path);
+  }
+
+  /** The model file's bytes. */
+  toBuffer(): Buffer {
+    return modelToBuffer(this);
+  }
+
+  /** Reads a model file's bytes; a damaged or foreign file gives DnsgdError ERR_MODEL_FILE. */
+  static fromBuffer(buf: Uint8Array): Network {
+    return modelFromBuffer(buf);
+  }
+
+  /** Reads a model file; a damaged or foreign file gives DnsgdError ERR_MODEL_FILE. */
+  static load(path: string): Network {
+    return loadModel(path);
   }
 
   /** @internal rows of x after checking its kind and length. */

@@ -6,6 +6,7 @@ export type DnsgdErrorCode =
   | 'ERR_NONFINITE_GRADIENT'
   | 'ERR_FACTOR_FAILED'
   | 'ERR_NONFINITE_NEWTON'
+  | 'ERR_NEWTON_NOT_CONVERGED'
   | 'ERR_BUSY'
   | 'ERR_MODEL_FILE'
   | 'ERR_STEP';

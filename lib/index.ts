@@ -3,7 +3,8 @@ export { Network } from './network';
 export type { Activation, NetworkOptions, OutputKind, Targets } from './network';
 export { Optimizer, SGD, Adam, DampedNewton, OPTIMIZER_NAMES } from './optimizers';
 export type {
-  AdamOptions, CommonOptions, DampedNewtonOptions, FrontRule, OptimizerName, SGDOptions,
+  AdamOptions, CommonOptions, DampedNewtonOptions, FrontRule, NewtonSolver, OptimizerName,
+  SGDOptions,
   StepResult,
 } from './optimizers';
 export { DnsgdError } from './errors';

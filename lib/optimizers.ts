@@ -14,7 +14,13 @@ export interface StepResult {
   shift?: number;
   /** Extra damping a failed factorization needed (only with allowFloor). */
   floor?: number;
+  /** Conjugate-gradient iterations of the Newton solve (0 when it was dense). */
+  cgIters?: number;
 }
+
+/** How DampedNewton solves its system: see DampedNewtonOptions.solver. */
+export type NewtonSolver = 'auto' | 'dense' | 'cg';
+const SOLVERS: readonly NewtonSolver[] = ['auto', 'dense', 'cg'];
 
 /** The front-layer rule of DampedNewton, and the rule of the first-order optimizers. */
 export type FrontRule = 'sgd' | 'momentum' | 'nesterov' | 'adam';
@@ -33,6 +39,8 @@ export interface NativeConfig {
   alpha: number;
   eta: number;
   allowFloor: number;
+  solver: number; // index in SOLVERS
+  cgTol: number;
 }
 
 /** @internal the native Stepper's methods. */
@@ -64,7 +72,7 @@ export abstract class Optimizer {
   abstract readonly name: OptimizerName;
   readonly threads: number | undefined;
   private steppers = new WeakMap<Network, NativeStepper>();
-  private readonly stats = new Float64Array(4);
+  private readonly stats = new Float64Array(5);
 
   protected constructor(threads: number | undefined) {
     this.threads = threads === undefined ? undefined : v.integer('threads', threads, 1, 256);
@@ -87,7 +95,9 @@ export abstract class Optimizer {
       throw this.wrap(e);
     }
     const s = this.stats;
-    return this.isNewton() ? { loss: s[0], hMax: s[1], shift: s[2], floor: s[3] } : { loss: s[0] };
+    return this.isNewton()
+      ? { loss: s[0], hMax: s[1], shift: s[2], floor: s[3], cgIters: s[4] }
+      : { loss: s[0] };
   }
 
   /** @internal */
@@ -147,7 +157,7 @@ export abstract class Optimizer {
 function baseConfig(): NativeConfig {
   return {
     method: 0, rule: 0, lr: 0.01, momentum: 0, beta1: 0.9, beta2: 0.999, eps: 1e-8,
-    weightDecay: 0, alpha: 0, eta: 1, allowFloor: 0,
+    weightDecay: 0, alpha: 0, eta: 1, allowFloor: 0, solver: 0, cgTol: 1e-12,
   };
 }
 
@@ -281,10 +291,20 @@ export interface DampedNewtonOptions extends CommonOptions {
    * in the step result, instead of throwing. Default false.
    */
   allowFloor?: boolean;
+  /**
+   * 'dense' builds the softmax Hessian (K(K+1)/2 Gram blocks) and factors it; 'cg' solves
+   * matrix-free by preconditioned conjugate gradients with Hessian-vector products from the
+   * batch, to a relative residual of cgTol; 'auto' (default) takes CG where its estimated
+   * cost is below the dense one (from K(d+1) of about 100 for batches of 100-200).
+   * MSE always takes the dense path: its block is only (d+1) square.
+   */
+  solver?: NewtonSolver;
+  /** Relative residual at which CG stops, in (0, 1e-3]. Default 1e-12. */
+  cgTol?: number;
 }
 const DN_OPTIONS = [
   'order', 'alpha', 'lr', 'eta', 'front', 'momentum', 'beta1', 'beta2', 'eps', 'weightDecay',
-  'allowFloor', 'threads',
+  'allowFloor', 'solver', 'cgTol', 'threads',
 ] as const;
 
 /** The paper's methods: damped Newton on the last layer, first-order steps on the others. */
@@ -300,6 +320,8 @@ export class DampedNewton extends Optimizer {
   readonly eps: number;
   readonly weightDecay: number;
   readonly allowFloor: boolean;
+  readonly solver: NewtonSolver;
+  readonly cgTol: number;
 
   constructor(options: DampedNewtonOptions = {}) {
     v.knownOptions('DampedNewton options', options, DN_OPTIONS);
@@ -316,6 +338,9 @@ export class DampedNewton extends Optimizer {
     this.eps = v.finiteNumber('eps', options.eps ?? 1e-8, { min: 0, minExclusive: true });
     this.weightDecay = v.finiteNumber('weightDecay', options.weightDecay ?? 0, { min: 0 });
     this.allowFloor = v.boolean('allowFloor', options.allowFloor ?? false);
+    this.solver = v.oneOf('solver', options.solver ?? 'auto', SOLVERS);
+    this.cgTol = v.finiteNumber('cgTol', options.cgTol ?? 1e-12, { min: 0, minExclusive: true,
+      max: 1e-3 });
   }
 
   get name(): OptimizerName {
@@ -340,6 +365,8 @@ export class DampedNewton extends Optimizer {
       alpha: this.alpha,
       eta: this.eta,
       allowFloor: this.allowFloor ? 1 : 0,
+      solver: SOLVERS.indexOf(this.solver),
+      cgTol: this.cgTol,
     };
   }
 
@@ -347,6 +374,7 @@ export class DampedNewton extends Optimizer {
     const d: Record<string, unknown> = { order: this.order, alpha: this.alpha, lr: this.lr };
     if (this.eta !== 1) d.eta = this.eta;
     if (this.front !== 'sgd') d.front = this.front;
+    if (this.solver !== 'auto') d.solver = this.solver;
     return d;
   }
 }

@@ -256,3 +256,43 @@ describe('Optimizer', () => {
     expect(run(1).equals(run(2))).to.equal(true);
   });
 });
+
+describe('DampedNewton solver', () => {
+  const shapes: Array<{ layers: number[]; rows: number; alpha: number }> = [
+    { layers: [12, 9, 7], rows: 40, alpha: 0 },
+    { layers: [20, 32, 26], rows: 60, alpha: 0 },
+    { layers: [30, 40, 10], rows: 25, alpha: 0.01 },
+    { layers: [8, 5], rows: 10, alpha: 0.1 },
+  ];
+  for (const { layers, rows, alpha } of shapes) {
+    it(`'cg' takes the dense step to 1e-8 relative: [${layers}], batch ${rows}`, () => {
+      const { net, x, y } = setup(layers, 'softmax', rows, 4);
+      net.params.set(randomMatrix(1, net.paramCount, 5, 0.5));
+      const dense = net.clone(), cg = net.clone();
+      new DampedNewton({ alpha, solver: 'dense', lr: 0.1 }).step(dense, x, y);
+      const r = new DampedNewton({ alpha, solver: 'cg', lr: 0.1 }).step(cg, x, y);
+      expect(r.cgIters).to.be.above(0);
+      const p0 = lastOf(net);
+      const pd = sub(p0, lastOf(dense)), pc = sub(p0, lastOf(cg));
+      expect(relError(pc, pd)).to.be.below(1e-8);
+      expect(relError(frontOf(cg), frontOf(dense))).to.be.below(1e-8);
+    });
+  }
+
+  it("'auto' stays dense for small systems and takes CG for large ones", () => {
+    const small = setup([6, 4, 3], 'softmax', 30, 1);
+    expect(new DampedNewton({ alpha: 0.01 }).step(small.net, small.x, small.y).cgIters).to.equal(0);
+    const large = setup([16, 32, 26], 'softmax', 200, 1);
+    expect(new DampedNewton({ alpha: 0.01 }).step(large.net, large.x, large.y).cgIters)
+      .to.be.above(0);
+    const mse = setup([16, 300, 3], 'linear', 50, 1);
+    expect(new DampedNewton({ solver: 'cg' }).step(mse.net, mse.x, mse.y).cgIters).to.equal(0);
+  });
+
+  it("'cg' refuses a singular system with alpha = 0 like the dense solve does", () => {
+    const net = new Network({ layers: [1, 2], output: 'softmax', seed: 1 });
+    net.params.set([800, 0, -800, 0]);
+    expect(() => new DampedNewton({ solver: 'cg' }).step(net, new Float64Array([0.5]),
+      new Int32Array([0]))).to.throw(DnsgdError, /not positive definite/);
+  });
+});

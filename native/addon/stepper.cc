@@ -31,6 +31,11 @@ dnsgd::StepConfig step_config(Napi::Env env, Napi::Object o) {
   c.newton.alpha = get_number(env, o, "alpha", c.newton.alpha);
   c.newton.allow_floor = get_number(env, o, "allowFloor", 0) != 0;
   c.eta = get_number(env, o, "eta", c.eta);
+  int solver = (int)get_number(env, o, "solver", 0);
+  if (solver < 0 || solver > 2) range_error(env, "optimizer solver must be 0, 1 or 2");
+  c.newton.solver = static_cast<dnsgd::Solver>(solver);
+  c.newton.cg_tol = get_number(env, o, "cgTol", c.newton.cg_tol);
+  c.newton.cg_max_iter = (int)get_number(env, o, "cgMaxIter", 0);
   if (c.newton.alpha < 0) range_error(env, "alpha must be >= 0");
   return c;
 }
@@ -41,6 +46,7 @@ static const char* status_code(dnsgd::StepStatus st) {
     case dnsgd::StepStatus::NonFiniteGradient: return "ERR_NONFINITE_GRADIENT";
     case dnsgd::StepStatus::FactorFailed: return "ERR_FACTOR_FAILED";
     case dnsgd::StepStatus::NonFiniteNewton: return "ERR_NONFINITE_NEWTON";
+    case dnsgd::StepStatus::NewtonNotConverged: return "ERR_NEWTON_NOT_CONVERGED";
     default: return "ERR_STEP";
   }
 }
@@ -65,6 +71,12 @@ void throw_step_error(Napi::Env env, dnsgd::StepStatus st, const dnsgd::StepStat
     case dnsgd::StepStatus::NonFiniteNewton:
       msg << "the damped Newton direction is not finite (alpha = " << cfg.newton.alpha
           << ", H_max = " << stats.newton.h_max << ")";
+      break;
+    case dnsgd::StepStatus::NewtonNotConverged:
+      msg << "conjugate gradients did not solve the damped Newton system (residual "
+          << stats.newton.cg_residual << " after " << stats.newton.cg_iters
+          << " iterations, alpha = " << cfg.newton.alpha << "); raise alpha or use the dense "
+          << "solver";
       break;
     default:
       msg << "the step failed";
@@ -127,7 +139,8 @@ Napi::Value Stepper::JsThreads(const Napi::CallbackInfo& info) {
   return Napi::Number::New(info.Env(), pool_->size());
 }
 
-// step(params, x, y, rows, stats): stats (Float64Array of 4) gets loss, H_max, shift, floor.
+// step(params, x, y, rows, stats): stats (Float64Array of 5) gets loss, H_max, shift, floor
+// and the CG iteration count.
 // Returns the loss before the step. Throws with theta unchanged when the step fails.
 Napi::Value Stepper::JsStep(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
@@ -137,7 +150,7 @@ Napi::Value Stepper::JsStep(const Napi::CallbackInfo& info) {
   expect_length(env, p, arch.param_count(), "params");
   dnsgd::Batch b = batch_args(info, 1, arch);
   Napi::Float64Array stats = float64_arg(info, 4, "stats");
-  expect_length(env, stats, 4, "stats");
+  expect_length(env, stats, 5, "stats");
   size_t pbytes = p.ByteLength();
   Napi::Float64Array x = info[1].As<Napi::Float64Array>();
   if (overlaps(p.Data(), pbytes, x.Data(), x.ByteLength()) ||
@@ -156,6 +169,7 @@ Napi::Value Stepper::JsStep(const Napi::CallbackInfo& info) {
   s[1] = st.newton.h_max;
   s[2] = st.newton.shift;
   s[3] = st.newton.floor;
+  s[4] = st.newton.cg_iters;
   if (status != dnsgd::StepStatus::Ok) throw_step_error(env, status, st, stepper_->config());
   return Napi::Number::New(env, st.loss);
 }

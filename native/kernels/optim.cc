@@ -116,6 +116,7 @@ StepStatus Stepper::newton_direction(StepStats* stats, ThreadPool* pool) {
   if (stats) stats->newton = ns;
   if (st == NewtonStatus::FactorFailed) return StepStatus::FactorFailed;
   if (st == NewtonStatus::NonFinite) return StepStatus::NonFiniteNewton;
+  if (st == NewtonStatus::NotConverged) return StepStatus::NewtonNotConverged;
   return StepStatus::Ok;
 }
 

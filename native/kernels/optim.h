@@ -54,7 +54,7 @@ class UpdateRule {
 };
 
 enum class StepStatus : uint8_t { Ok, NonFiniteLoss, NonFiniteGradient, FactorFailed,
-                                  NonFiniteNewton };
+                                  NonFiniteNewton, NewtonNotConverged };
 
 struct StepConfig {
   Method method = Method::Sgd;

@@ -125,8 +125,8 @@ function encodePrefix(net: Network, what: string): Buffer {
   if (bad >= 0) {
     throw new DnsgdError(
       'ERR_MODEL_FILE',
-      `cannot ${what} the model: params[${bad}] is ${net.params[bad]}; only finite ` +
-        'parameters can be stored',
+      `${what} refused: params[${bad}] is ${net.params[bad]}; only finite parameters ` +
+        'can be stored',
       { index: bad },
     );
   }

@@ -1,0 +1,138 @@
+// AVX2 + FMA micro-kernels: an MR x NR tile of C held in ymm registers, 4 doubles per vector.
+// Compiled with function target attributes, so the file needs no special flags and the
+// code runs only after gemm.cc has checked the processor for AVX2 and FMA.
+#include "gemm_internal.h"
+
+#if DNSGD_GEMM_X86
+
+#include <immintrin.h>
+
+#include <array>
+#include <utility>
+
+#include "blocking.h"
+#include "gemm_pack.h"
+
+#define DNSGD_AVX2 __attribute__((target("avx2,fma")))
+
+namespace dnsgd {
+namespace detail {
+namespace {
+
+using B = blocking::Avx2;
+constexpr int kVec = 4;
+constexpr int kNV = B::NR / kVec;
+static_assert(B::NR % kVec == 0, "NR must be whole vectors");
+
+// One tile: M rows (1..MR) by NV vectors, the last of which has `last` lanes inside C.
+// Every element is sum_p a_ip b_pj in p order, one FMA per step, then alpha and beta: the
+// same operations whatever the tile shape, so results never depend on how C is tiled.
+template <int M, int NV, bool RowsStrided>
+DNSGD_AVX2 void tile(int kc, const double* a, ptrdiff_t sa, const double* b, double* c,
+                       ptrdiff_t ldc, double alpha, double beta, int last) {
+  __m256d acc[M][NV];
+#pragma GCC unroll 16
+  for (int i = 0; i < M; ++i)
+#pragma GCC unroll 4
+    for (int v = 0; v < NV; ++v) acc[i][v] = _mm256_setzero_pd();
+
+  for (int p = 0; p < kc; ++p) {
+    __m256d bv[NV];
+#pragma GCC unroll 4
+    for (int v = 0; v < NV; ++v) bv[v] = _mm256_load_pd(b + v * kVec);
+    b += B::NR;
+#pragma GCC unroll 16
+    for (int i = 0; i < M; ++i) {
+      const __m256d av = _mm256_set1_pd(RowsStrided ? a[i * sa + p] : a[i]);
+#pragma GCC unroll 4
+      for (int v = 0; v < NV; ++v) acc[i][v] = _mm256_fmadd_pd(av, bv[v], acc[i][v]);
+    }
+    if (!RowsStrided) a += sa;
+  }
+
+  const __m256d va = _mm256_set1_pd(alpha), vb = _mm256_set1_pd(beta);
+  // Lanes of the last vector inside C, for the masked load and store of a right edge.
+  const __m256i mask = _mm256_cmpgt_epi64(_mm256_set1_epi64x(last),
+                                          _mm256_setr_epi64x(0, 1, 2, 3));
+#pragma GCC unroll 16
+  for (int i = 0; i < M; ++i) {
+    double* ci = c + i * ldc;
+#pragma GCC unroll 4
+    for (int v = 0; v < NV; ++v) {
+      double* cv = ci + v * kVec;
+      __m256d r = _mm256_mul_pd(va, acc[i][v]);
+      if (v < NV - 1 || last == kVec) {
+        if (beta != 0.0) r = _mm256_fmadd_pd(vb, _mm256_loadu_pd(cv), r);
+        _mm256_storeu_pd(cv, r);
+      } else {
+        if (beta != 0.0) r = _mm256_fmadd_pd(vb, _mm256_maskload_pd(cv, mask), r);
+        _mm256_maskstore_pd(cv, mask, r);
+      }
+    }
+  }
+}
+
+using TileFn = void (*)(int, const double*, ptrdiff_t, const double*, double*, ptrdiff_t,
+                        double, double, int);
+
+template <int NV, bool RS, int... I>
+constexpr std::array<TileFn, sizeof...(I)> tile_row(std::integer_sequence<int, I...>) {
+  return {{&tile<I + 1, NV, RS>...}};
+}
+
+// Edge tiles by [rows strided][vectors - 1][rows - 1].
+template <bool RS, int... V>
+constexpr std::array<std::array<TileFn, B::MR>, kNV> tile_table(
+    std::integer_sequence<int, V...>) {
+  return {{tile_row<V + 1, RS>(std::make_integer_sequence<int, B::MR>())...}};
+}
+const std::array<std::array<TileFn, B::MR>, kNV> kTiles[2] = {
+    tile_table<false>(std::make_integer_sequence<int, kNV>()),
+    tile_table<true>(std::make_integer_sequence<int, kNV>())};
+
+template <bool RS>
+DNSGD_AVX2 void block_impl(const BlockArgs& x) {
+  const ptrdiff_t b_step = static_cast<ptrdiff_t>(B::NR) * x.kc;
+  const double* bp = x.b;
+  for (int jr = 0; jr < x.nc; jr += B::NR, bp += b_step) {
+    const int nr = x.nc - jr < B::NR ? x.nc - jr : B::NR;
+    const int nv = (nr + kVec - 1) / kVec;
+    const int last = nr - (nv - 1) * kVec;
+    const double* ap = x.a;
+    double* cp = x.c + jr;
+    for (int ir = 0; ir < x.mc; ir += B::MR, ap += x.a_step, cp += B::MR * x.ldc) {
+      const int mr = x.mc - ir < B::MR ? x.mc - ir : B::MR;
+      if (mr == B::MR && nv == kNV)
+        tile<B::MR, kNV, RS>(x.kc, ap, x.sa, bp, cp, x.ldc, x.alpha, x.beta, last);
+      else
+        kTiles[RS][nv - 1][mr - 1](x.kc, ap, x.sa, bp, cp, x.ldc, x.alpha, x.beta, last);
+    }
+  }
+}
+
+DNSGD_AVX2 void block(const BlockArgs& x) {
+  if (x.a_rows_strided) block_impl<true>(x); else block_impl<false>(x);
+}
+
+DNSGD_AVX2 void pack_a(Trans t, int rows, int cols, const double* x, ptrdiff_t ld,
+                         double* out) {
+  pack_a_panels<B::MR>(t, rows, cols, x, ld, out);
+}
+
+DNSGD_AVX2 void pack_b(Trans t, int rows, int cols, const double* x, ptrdiff_t ld,
+                         double* out) {
+  pack_b_panels<B::NR>(t, rows, cols, x, ld, out);
+}
+
+}  // namespace
+
+const KernelSet& avx2_kernels() {
+  static const KernelSet set = {B::MR, B::NR, B::KC, B::MC, B::NC, true, pack_a, pack_b,
+                                block};
+  return set;
+}
+
+}  // namespace detail
+}  // namespace dnsgd
+
+#endif  // DNSGD_GEMM_X86

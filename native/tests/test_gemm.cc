@@ -12,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "kernels/blocking.h"
 #include "kernels/gemm.h"
 #include "kernels/threadpool.h"
 #include "tests/check.h"
@@ -241,6 +242,20 @@ std::vector<Case> training_cases() {
   return v;
 }
 
+template <class S>
+void add_block_edges(std::vector<Case>& v) {
+  int rot = 0;
+  for (Trans ta : kTrans)
+    for (Trans tb : kTrans) {
+      for (int k : {S::KC - 1, S::KC, S::KC + 1, 2 * S::KC + 1})
+        v.push_back(make(ta, tb, 2 * S::MR + 1, S::NR + 3, k, 1.0, kBetas[++rot % 4]));
+      for (int m : {S::MC - 1, S::MC, S::MC + 1, 2 * S::MC + S::MR + 1})
+        v.push_back(make(ta, tb, m, 2 * S::NR + 1, 9, -1.0, kBetas[++rot % 4], 1, 0, 0));
+      for (int n : {S::NC - 1, S::NC, S::NC + 1})
+        v.push_back(make(ta, tb, S::MR + 1, n, 5, 0.5, kBetas[++rot % 4], 0, 1, 2));
+    }
+}
+
 // Every case of the suite; each is checked under every instruction set and pool.
 std::vector<Case> suite_cases() {
   std::vector<Case> v;
@@ -296,6 +311,12 @@ std::vector<Case> suite_cases() {
         v.push_back(c);
       }
   }
+
+  // On and around every block edge of every instruction set's blocking: the k slices (KC),
+  // the row blocks of A (MC) and the column blocks of B (NC).
+  add_block_edges<dnsgd::blocking::Avx512>(v);
+  add_block_edges<dnsgd::blocking::Avx2>(v);
+  add_block_edges<dnsgd::blocking::Portable>(v);
 
   // Random shapes, strides and scalars.
   Rng rng(99);

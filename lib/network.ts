@@ -1,5 +1,5 @@
 // Network: a fully-connected network whose parameters live in one Float64Array that the C++
-// kernels read and write in place (layout in METHOD.md: layer by layer, row by row, bias
+// kernels read and write in place (layout in docs/method.md: layer by layer, row by row, bias
 // first). Nothing here copies parameters: predict, loss and every optimizer step work on
 // `params` itself, so a write into it from JavaScript is seen by the next call.
 import { randomInt } from 'crypto';
@@ -58,8 +58,9 @@ export class Network {
     if (!Array.isArray(layers)) {
       throw v.typeError('layers', 'an array of layer sizes such as [288, 5, 1]', layers);
     }
-    if (layers.length < 2) {
-      throw v.rangeError('layers', 'at least two sizes (inputs and outputs)', `[${layers}]`);
+    if (layers.length < 2 || layers.length > 64) {
+      throw v.rangeError('layers', 'between 2 and 64 sizes (inputs, hidden..., outputs)',
+        `${layers.length} sizes`);
     }
     layers.forEach((n, i) => v.integer(`layers[${i}]`, n, 1, MAX_LAYER));
     this.layers = Object.freeze([...layers]);
@@ -164,7 +165,9 @@ export class Network {
   }
 
   /** Loss and gradient of the mean loss with respect to params (same layout). */
-  gradient(x: Float64Array, y: Targets, out?: Float64Array): { loss: number; gradient: Float64Array } {
+  gradient(
+    x: Float64Array, y: Targets, out?: Float64Array,
+  ): { loss: number; gradient: Float64Array } {
     const rows = this.checkBatch(x, y);
     this.checkIdle('gradient');
     const g = out === undefined ? new Float64Array(this.paramCount) : v.float64Array('out', out);
@@ -189,14 +192,18 @@ export class Network {
     return h;
   }
 
-  /** An independent copy: same architecture, copied parameters. */
+  /** An independent copy: same architecture, copied parameters, transform and meta. */
   clone(): Network {
-    return new Network({
+    const c = new Network({
       layers: this.layers,
       activation: this.activation,
       output: this.output,
       params: Float64Array.from(this.params),
     });
+    // Both are plain JSON data (save() checks that), so a JSON round trip copies them deeply.
+    if (this.transform !== undefined) c.transform = JSON.parse(JSON.stringify(this.transform));
+    if (this.meta !== undefined) c.meta = JSON.parse(JSON.stringify(this.meta));
+    return c;
   }
 
   /** Writes the model file atomically (docs/model-format.md): temp file, fsync, rename. */
@@ -282,6 +289,8 @@ export interface NativeModel {
   init(params: Float64Array, seed: number): void;
   predict(params: Float64Array, x: Float64Array, rows: number, out: Float64Array): void;
   loss(params: Float64Array, x: Float64Array, y: Targets, rows: number): number;
-  gradient(params: Float64Array, x: Float64Array, y: Targets, rows: number, g: Float64Array): number;
+  gradient(
+    params: Float64Array, x: Float64Array, y: Targets, rows: number, g: Float64Array,
+  ): number;
   hessian(params: Float64Array, x: Float64Array, y: Targets, rows: number, h: Float64Array): void;
 }

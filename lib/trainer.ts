@@ -111,7 +111,10 @@ export class AbortError extends Error {
   /** Steps completed before the abort took effect (their updates are kept). */
   readonly stepsRun: number;
   readonly epoch: number;
-  constructor(message: string, options: { cause?: unknown; stepsRun?: number; epoch?: number } = {}) {
+  constructor(
+    message: string,
+    options: { cause?: unknown; stepsRun?: number; epoch?: number } = {},
+  ) {
     super(message, { cause: options.cause });
     this.name = 'AbortError';
     this.stepsRun = options.stepsRun ?? 0;
@@ -159,12 +162,16 @@ export class Trainer {
 
   constructor(net: Network, optimizer: Optimizer, options: TrainerOptions = {}) {
     if (!(net instanceof Network)) throw v.typeError('net', 'a Network', net);
-    if (!(optimizer instanceof Optimizer)) throw v.typeError('optimizer', 'an Optimizer', optimizer);
+    if (!(optimizer instanceof Optimizer)) {
+      throw v.typeError('optimizer', 'an Optimizer', optimizer);
+    }
     v.knownOptions('Trainer options', options, ['threads']);
     this.net = net;
     this.optimizer = optimizer;
     this.threads =
-      options.threads === undefined ? optimizer.threads : v.integer('threads', options.threads, 1, 256);
+      options.threads === undefined
+        ? optimizer.threads
+        : v.integer('threads', options.threads, 1, 256);
   }
 
   /** True while a fit() of this trainer's network is running. */
@@ -176,7 +183,9 @@ export class Trainer {
   async fit(data: Dataset, options: FitOptions = {}): Promise<History> {
     const plan = this.plan(data, options);
     const signal = options.signal;
-    if (signal?.aborted) throw new AbortError('the fit was aborted before it started', { cause: signal.reason });
+    if (signal?.aborted) {
+      throw new AbortError('the fit was aborted before it started', { cause: signal.reason });
+    }
     const stepper = this.stepper();
     this.net.busy = 'a running fit';
     const onAbort = () => stepper.abort();
@@ -194,7 +203,9 @@ export class Trainer {
   fitSync(data: Dataset, options: FitOptions = {}): History {
     const plan = this.plan(data, options);
     const signal = options.signal;
-    if (signal?.aborted) throw new AbortError('the fit was aborted before it started', { cause: signal.reason });
+    if (signal?.aborted) {
+      throw new AbortError('the fit was aborted before it started', { cause: signal.reason });
+    }
     const stepper = this.stepper();
     this.net.busy = 'a running fitSync';
     // A callback of this very fit may abort the signal; the native loop polls the flag.
@@ -229,8 +240,10 @@ export class Trainer {
   }
 
   private plan(data: Dataset, options: FitOptions): Plan {
-    if (data === null || typeof data !== 'object') throw v.typeError('data', 'an object { x, y }', data);
-    v.knownOptions('data', data, ['x', 'y']);
+    // Datasets may carry more than x and y (loadBundled's do), so other keys are allowed here.
+    if (data === null || typeof data !== 'object') {
+      throw v.typeError('data', 'an object { x, y }', data);
+    }
     v.knownOptions('fit options', options, FIT_OPTIONS);
     const net = this.net;
     const rows = net.checkBatch(data.x, data.y, 'data.x', 'data.y');
@@ -245,7 +258,6 @@ export class Trainer {
       if (val === null || typeof val !== 'object') {
         throw v.typeError('validation', 'an object { x, y }', val);
       }
-      v.knownOptions('validation', val, ['x', 'y']);
       valRows = net.checkBatch(val.x, val.y, 'validation.x', 'validation.y');
     }
     let patience = -1, minDelta = 0, restoreBest = false, monitorVal = valRows > 0;
@@ -255,8 +267,11 @@ export class Trainer {
       patience = v.integer('earlyStopping.patience', es.patience, 0, 1e7);
       minDelta = v.finiteNumber('earlyStopping.minDelta', es.minDelta ?? 0, { min: 0 });
       restoreBest = v.boolean('earlyStopping.restoreBest', es.restoreBest ?? false);
-      const monitor = v.oneOf('earlyStopping.monitor', es.monitor ?? (valRows ? 'valLoss' : 'trainLoss'),
-        ['valLoss', 'trainLoss']);
+      const monitor = v.oneOf(
+        'earlyStopping.monitor',
+        es.monitor ?? (valRows ? 'valLoss' : 'trainLoss'),
+        ['valLoss', 'trainLoss'],
+      );
       if (monitor === 'valLoss' && !valRows) {
         throw new RangeError("earlyStopping.monitor 'valLoss' needs validation data");
       }

@@ -22,7 +22,9 @@ describe('bad arguments', () => {
     it('names a missing or wrong layers option', () => {
       expect(() => new Network(undefined as never)).to.throw(TypeError, /Network options/);
       expect(() => new Network({} as never)).to.throw(TypeError, /layers must be an array/);
-      expect(() => new Network({ layers: [3] })).to.throw(RangeError, /at least two sizes/);
+      expect(() => new Network({ layers: [3] })).to.throw(RangeError, /between 2 and 64 sizes/);
+      expect(() => new Network({ layers: new Array(65).fill(2) }))
+        .to.throw(RangeError, /between 2 and 64 sizes; got 65 sizes/);
     });
     it('refuses zero, negative, fractional and non-number layer sizes', () => {
       expect(() => new Network({ layers: [3, 0, 1] })).to.throw(RangeError, /layers\[1\].*got 0/);
@@ -38,7 +40,8 @@ describe('bad arguments', () => {
         RangeError, /did you mean 'sigmoid'/);
     });
     it('refuses a softmax with one class and a params array of the wrong size', () => {
-      expect(() => new Network({ layers: [3, 1], output: 'softmax' })).to.throw(RangeError, /2 outputs/);
+      expect(() => new Network({ layers: [3, 1], output: 'softmax' }))
+        .to.throw(RangeError, /2 outputs/);
       expect(() => new Network({ layers: [3, 1], params: new Float64Array(3) })).to.throw(
         RangeError, /params.length must be 4.*got 3/);
       expect(() => new Network({ layers: [3, 1], params: new Float64Array([0, NaN, 0, 0]) }))
@@ -100,7 +103,8 @@ describe('bad arguments', () => {
 
   describe('optimizer options', () => {
     it('refuses alpha < 0 and non-finite settings', () => {
-      expect(() => new DampedNewton({ alpha: -0.1 })).to.throw(RangeError, /alpha must be >= 0; got -0.1/);
+      expect(() => new DampedNewton({ alpha: -0.1 }))
+        .to.throw(RangeError, /alpha must be >= 0; got -0.1/);
       expect(() => new DampedNewton({ alpha: NaN })).to.throw(RangeError, /alpha must be a finite/);
       expect(() => new SGD({ lr: 0 })).to.throw(RangeError, /lr must be > 0/);
       expect(() => new SGD({ lr: '0.1' as never })).to.throw(TypeError, /lr must be a number/);

@@ -112,7 +112,9 @@ describe('Network', () => {
         for (const rows of [1, 3, 17]) {
           const name = `${act} [${c.layers}] ${c.output}, batch ${rows}`;
           it(`matches central differences per layer: ${name}`, () => {
-            const net = new Network({ layers: c.layers, activation: act, output: c.output, seed: 11 });
+            const net = new Network({
+              layers: c.layers, activation: act, output: c.output, seed: 11,
+            });
             // Non-zero biases: with relu, a zero bias behind dead units puts z exactly on the
             // kink, where central differences see a slope of 1/2 and no derivative exists.
             net.params.set(randomMatrix(1, net.paramCount, 41, 0.8));

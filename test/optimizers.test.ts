@@ -215,7 +215,8 @@ describe('Adam', () => {
     const wLast = sub(lastOf(ref), newtonStep(ref, x, y, 0));
     const gFront = withLast(ref, wLast).gradient(x, y).gradient.slice(0, frontOf(net).length);
     // First Adam step: m^ = g, v^ = g^2, so each parameter moves by lr * g / (|g| + eps).
-    const expected = frontOf(ref).map((p, i) => p - (0.01 * gFront[i]) / (Math.abs(gFront[i]) + 1e-8));
+    const expected = frontOf(ref).map(
+      (p, i) => p - (0.01 * gFront[i]) / (Math.abs(gFront[i]) + 1e-8));
     new DampedNewton({ front: 'adam', lr: 0.01 }).step(net, x, y);
     expect(relError(frontOf(net), expected)).to.be.below(1e-12);
     expect(relError(lastOf(net), wLast)).to.be.below(1e-10);

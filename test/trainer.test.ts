@@ -187,10 +187,12 @@ describe('Trainer', () => {
       const d = regression(10, 1);
       expect(() => t.fitSync(d, { epochs: 0 })).to.throw(RangeError, /epochs/);
       expect(() => t.fitSync(d, { batchSize: 2.5 })).to.throw(RangeError, /batchSize/);
-      expect(() => t.fitSync(d, { epoch: 3 } as never)).to.throw(TypeError, /did you mean 'epochs'/);
+      expect(() => t.fitSync(d, { epoch: 3 } as never))
+        .to.throw(TypeError, /did you mean 'epochs'/);
       expect(() => t.fitSync(d, { earlyStopping: { patience: 1, monitor: 'valLoss' } }))
         .to.throw(RangeError, /needs validation data/);
-      expect(() => t.fitSync({ x: d.x, y: new Float64Array(3) })).to.throw(RangeError, /data.y.length/);
+      expect(() => t.fitSync({ x: d.x, y: new Float64Array(3) }))
+        .to.throw(RangeError, /data.y.length/);
       expect(() => t.fitSync(d, { onEpoch: 3 as never })).to.throw(TypeError, /onEpoch/);
     });
   });
@@ -285,7 +287,8 @@ describe('Trainer', () => {
       const b = a.clone();
       const seen: number[] = [];
       const steps: number[] = [];
-      const ha = await new Trainer(a, new DampedNewton({ order: 'sgd-first', lr: 0.05 })).fit(data, {
+      const ta = new Trainer(a, new DampedNewton({ order: 'sgd-first', lr: 0.05 }));
+      const ha = await ta.fit(data, {
         epochs: 4, batchSize: 25, seed: 5, onEpoch: (e) => seen.push(e.epoch),
         onStep: (s) => steps.push(s.step),
       });

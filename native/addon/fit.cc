@@ -120,7 +120,9 @@ class SyncObserver : public dnsgd::FitObserver {
                std::atomic<bool>& abort)
       : env_(env), report_(report), steps_(steps), abort_(abort) {}
   bool wants_steps() const override { return steps_; }
-  void on_step(const dnsgd::StepRecord& r) override { call_report(env_, report_, step_progress(r)); }
+  void on_step(const dnsgd::StepRecord& r) override {
+    call_report(env_, report_, step_progress(r));
+  }
   void on_epoch(const dnsgd::EpochRecord& r) override {
     epochs.push_back(r);
     call_report(env_, report_, epoch_progress(r));

@@ -20,7 +20,7 @@ int count_correct(const Arch& arch, const Batch& batch, const Workspace& ws) {
   return correct;
 }
 
-// RMSE per output element: sqrt(MSE / K), MSE being METHOD.md's sum over outputs.
+// RMSE per output element: sqrt(MSE / K), MSE being docs/method.md's sum over outputs.
 static double metric_of(const Arch& arch, double loss_sum, double correct, double rows) {
   if (arch.output == Output::Softmax) return correct / rows;
   return std::sqrt(loss_sum / rows / arch.outputs());

@@ -180,7 +180,7 @@ NewtonStatus NewtonSolver::dense(const Arch& arch, const Workspace& ws, const do
                                  ThreadPool* pool) {
   const int L = arch.layers(), d1 = arch.sizes[L - 1] + 1, K = arch.outputs();
   const int n = build(arch, ws, pool);
-  // For a PSD matrix the largest element is on the diagonal, so this is METHOD.md's H_max.
+  // For a PSD matrix the largest element is on the diagonal, so this is docs/method.md's H_max.
   double h_max = h_[0];
   for (int i = 1; i < n; ++i) h_max = h_[(size_t)i * n + i] > h_max ? h_[(size_t)i * n + i] : h_max;
   NewtonStats st;

@@ -1,4 +1,4 @@
-// The last layer's Hessian and the damped Newton direction (METHOD.md).
+// The last layer's Hessian and the damped Newton direction (docs/method.md).
 //
 //   p = (H + (alpha + H_max) I)^-1 g,   g and p in the layout of W(L): K x (d+1), row-major
 //

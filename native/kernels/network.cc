@@ -19,7 +19,8 @@ const char* Arch::invalid() const {
   if (sizes.size() < 2) return "an architecture needs at least an input and an output size";
   for (int n : sizes)
     if (n < 1) return "every layer size must be at least 1";
-  if (output == Output::Softmax && outputs() < 2) return "a softmax output needs at least 2 classes";
+  if (output == Output::Softmax && outputs() < 2)
+    return "a softmax output needs at least 2 classes";
   return nullptr;
 }
 

@@ -1,6 +1,6 @@
 // Fully-connected networks: architecture, parameter layout, forward and backward passes.
 //
-// Layout (METHOD.md): layer l (0-based here, l = 0..L-1) has W(l) of shape
+// Layout (docs/method.md): layer l (0-based here, l = 0..L-1) has W(l) of shape
 // n_{l+1} x (n_l + 1), row-major, bias in column 0. All layers sit back to back in one
 // parameter vector theta. Every activation buffer is stored *augmented*: N x (n_l + 1) with a
 // leading column of ones, so each layer's product is one plain gemm and the last layer's
@@ -76,7 +76,7 @@ void layer_pointers(const Arch& arch, const double* theta, Weights& w);
 void forward(const Arch& arch, const Weights& w, const Batch& batch, Workspace& ws,
              ThreadPool* pool, int from = 0);
 
-// Mean loss of the last forward pass against the batch (METHOD.md: MSE without 1/2, or
+// Mean loss of the last forward pass against the batch (docs/method.md: MSE without 1/2, or
 // cross-entropy from the kept logits and log-sum-exp, never log of a probability).
 double batch_loss(const Arch& arch, const Batch& batch, const Workspace& ws);
 

@@ -1,4 +1,4 @@
-// The optimizers, one mini-batch step at a time, in place on theta (METHOD.md):
+// The optimizers, one mini-batch step at a time, in place on theta (docs/method.md):
 //   Sgd    one first-order step on every layer
 //   DnSgd  Newton first: damped Newton on the last layer, then back-propagate through the
 //          updated last layer (front activations reused) and step the front layers

@@ -24,7 +24,7 @@ describe('bad arguments', () => {
       expect(() => new Network({} as never)).to.throw(TypeError, /layers must be an array/);
       expect(() => new Network({ layers: [3] })).to.throw(RangeError, /between 2 and 64 sizes/);
       expect(() => new Network({ layers: new Array(65).fill(2) }))
-        .to.throw(RangeError, /between 2 and 64 sizes; got 65 sizes/);
+        .to.throw(RangeError, /between 2 and 64 sizes.*; got 65 sizes/);
     });
     it('refuses zero, negative, fractional and non-number layer sizes', () => {
       expect(() => new Network({ layers: [3, 0, 1] })).to.throw(RangeError, /layers\[1\].*got 0/);

@@ -1,0 +1,112 @@
+// Reading the data a command trains on: a bundled dataset with its preset, or a user's CSV,
+// with the target standardized for regression unless the user says otherwise.
+import * as fs from 'fs';
+import * as path from 'path';
+
+import {
+  BUNDLED, BundledName, LoadedData, ReadCsvOptions, Transform, loadBundled, readCsv,
+} from '../data';
+import { DataOptions, UsageError, bundledName, checkDataOptions } from './options';
+
+export interface CommandData extends LoadedData {
+  /** Short name for titles and file names: the bundled name or the file's base name. */
+  name: string;
+  /** How the model sees the target, e.g. "log(price), standardized". */
+  targetEncoding: string;
+}
+
+/** Refuses a missing or unreadable input before the parser gives a vaguer message. */
+export function checkReadable(file: string, what = 'file'): void {
+  let st: fs.Stats;
+  try {
+    st = fs.statSync(file);
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    const why = code === 'ENOENT' ? 'no such file' : (code ?? (e as Error).message);
+    throw new UsageError(`cannot read ${what} '${file}': ${why}`);
+  }
+  if (st.isDirectory()) throw new UsageError(`cannot read ${what} '${file}': it is a directory`);
+}
+
+function csvOptions(o: DataOptions): ReadCsvOptions {
+  const r: ReadCsvOptions = {};
+  if (o.target !== undefined) r.target = o.target;
+  if (o.task !== undefined) r.task = o.task;
+  if (o.logTarget !== undefined) r.logTarget = o.logTarget;
+  if (o.dropMissing !== undefined) r.dropMissing = o.dropMissing;
+  if (o.testFraction !== undefined) r.testFraction = o.testFraction;
+  if (o.trainRows !== undefined) r.trainRows = o.trainRows;
+  if (o.testFile !== undefined) r.testFile = o.testFile;
+  if (o.splitSeed !== undefined) r.seed = o.splitSeed;
+  return r;
+}
+
+/** Loads the data of one run. Without a file or --dataset there is nothing to load. */
+export function loadData(o: DataOptions): CommandData {
+  checkDataOptions(o);
+  if (o.testFile !== undefined) checkReadable(o.testFile, 'test file');
+  let data: LoadedData;
+  let name: string;
+  if (o.file !== undefined) {
+    checkReadable(o.file);
+    data = readCsv(o.file, csvOptions(o));
+    name = path.basename(o.file).replace(/\.[^.]*$/, '') || 'data';
+    // The task is known only now; a standardized target keeps SGD's step sizes meaningful
+    // whatever the target's units.
+    if (data.train.task === 'regression' && o.standardizeTarget !== false) {
+      data = standardizeTarget(data);
+    }
+  } else if (o.dataset !== undefined) {
+    const b: BundledName = bundledName(o.dataset);
+    const over = csvOptions(o);
+    if (o.standardizeTarget !== undefined && BUNDLED[b].task === 'regression') {
+      over.standardizeTarget = o.standardizeTarget;
+    }
+    data = loadBundled(b, over);
+    name = b;
+  } else {
+    throw new UsageError('give a CSV file, or --dataset with one of the bundled datasets');
+  }
+  if (data.test.rows === 0 && o.testFraction !== 0) {
+    throw new UsageError(`the split of '${name}' leaves no test rows`);
+  }
+  return { ...data, name, targetEncoding: targetEncoding(data.transform) };
+}
+
+/**
+ * Standardizes a regression target after readCsv, with the same population statistics and
+ * operations as readCsv's own standardizeTarget (which needs the task known in advance), so
+ * the saved transform encodes new rows exactly as the training rows were encoded.
+ */
+function standardizeTarget(d: LoadedData): LoadedData {
+  if (d.transform.targetScale !== null) return d;
+  const y = d.train.y as Float64Array;
+  let sum = 0, lo = Infinity, hi = -Infinity;
+  for (const v of y) {
+    sum += v;
+    if (v < lo) lo = v;
+    if (v > hi) hi = v;
+  }
+  const mean0 = sum / y.length;
+  let ss = 0;
+  for (const v of y) ss += (v - mean0) * (v - mean0);
+  // A constant target keeps std 1 so that it encodes as 0, as readCsv does.
+  const constant = !(hi > lo);
+  const mean = constant ? lo : mean0;
+  const std = constant ? 1 : Math.sqrt(ss / y.length);
+  const scale = (a: Float64Array): Float64Array => a.map((v) => (v - mean) / std);
+  const transform = new Transform({ ...d.transform.toJSON(), targetScale: { mean, std } });
+  return {
+    ...d,
+    train: { ...d.train, task: 'regression', y: scale(y) },
+    test: { ...d.test, task: 'regression', y: scale(d.test.y as Float64Array) },
+    transform,
+  };
+}
+
+export function targetEncoding(t: Transform): string {
+  if (t.task === 'classification') return `${t.classes?.length ?? 0} classes`;
+  let s = t.logTarget ? `log(${t.target})` : t.target;
+  if (t.targetScale !== null) s += ', standardized';
+  return s;
+}

@@ -1,0 +1,97 @@
+// `dnsgd train`: one optimizer on one dataset; the trained network and the fitted transform go
+// into a model file that `dnsgd predict` reads.
+import { OptimizerName } from '../optimizers';
+import { loadData } from './dataset';
+import {
+  DataOptions, TrainSettings, ResolvedSettings, UsageError, checkDataOptions, checkSettings,
+  optimizerName, resolveSettings,
+} from './options';
+import { RunHooks, RunResult, makeOptimizer, networkFor, trainRun } from './run';
+
+export interface TrainOptions extends DataOptions, TrainSettings {
+  /** Default 'dn-sgd'. */
+  optimizer?: string;
+  /** Model file to write. */
+  save?: string;
+}
+
+export interface TrainResult {
+  command: 'train';
+  name: string;
+  data: {
+    file: string;
+    task: 'regression' | 'classification';
+    target: string;
+    targetEncoding: string;
+    split: string;
+    trainRows: number;
+    testRows: number;
+    features: number;
+  };
+  settings: ResolvedSettings & { optimizer: OptimizerName; layers: number[] };
+  run: RunResult;
+  /** The model file written, or null. */
+  saved: string | null;
+}
+
+export async function runTrain(o: TrainOptions, hooks: RunHooks = {}): Promise<TrainResult> {
+  checkDataOptions(o);
+  checkSettings(o);
+  const name = optimizerName(o.optimizer ?? 'dn-sgd');
+  if (o.save !== undefined && o.save.trim() === '') {
+    throw new UsageError('--save needs a file name');
+  }
+  const data = loadData(o);
+  const s = resolveSettings(o, data.train.task);
+  const optimizer = makeOptimizer(name, s);
+  const net = networkFor(data.train, s);
+  hooks.onBegin?.(data.name, 1, s.epochs);
+  let run: RunResult;
+  try {
+    run = await trainRun(net, optimizer, data, s, hooks);
+  } finally {
+    hooks.onDone?.();
+  }
+  const result: TrainResult = {
+    command: 'train',
+    name: data.name,
+    data: {
+      file: data.report.file,
+      task: data.train.task,
+      target: data.report.target,
+      targetEncoding: data.targetEncoding,
+      split: data.report.split,
+      trainRows: data.train.rows,
+      testRows: data.test.rows,
+      features: data.train.features.length,
+    },
+    settings: { ...s, optimizer: name, layers: [...net.layers] },
+    run,
+    saved: null,
+  };
+  if (o.save !== undefined) {
+    net.transform = data.transform.toJSON();
+    net.meta = {
+      trainedBy: 'dnsgd train',
+      dataset: data.name,
+      file: data.report.file,
+      optimizer: name,
+      optimizerConfig: run.config,
+      settings: { ...s, threads: s.threads ?? null, evaluateEvery: s.evaluateEvery ?? null },
+      summary: finite(run.summary),
+      created: new Date().toISOString(),
+    };
+    net.save(o.save);
+    result.saved = o.save;
+  }
+  return result;
+}
+
+/** JSON has no NaN: a missing test loss is stored as null. */
+function finite(o: object): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(o)) {
+    out[k] = typeof v === 'number' && !Number.isFinite(v) ? null : v;
+  }
+  return out;
+}

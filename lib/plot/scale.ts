@@ -1,0 +1,93 @@
+// Axis scales with readable ticks: linear ticks at 1, 2 or 5 times a power of ten; log ticks
+// at decades when the data spans several, at 1-2-5 or every integer mantissa when it spans
+// fewer, and at linear steps when even that gives too few labels.
+
+export interface Tick {
+  value: number;
+  label: string;
+}
+
+export interface Scale {
+  /** Data value to a pixel offset from the panel's start (y: from its top). */
+  map(v: number): number;
+  ticks: Tick[];
+  /** Grid lines without labels (log scales only). */
+  minor: number[];
+}
+
+/** A short label: up to 3 significant digits, thousands separated for large integers. */
+export function tickLabel(v: number): string {
+  if (v === 0) return '0';
+  const a = Math.abs(v);
+  if (a >= 1e6 || a < 1e-4) return v.toExponential(0).replace('e+', 'e');
+  const r = Number(v.toPrecision(3));
+  return Number.isInteger(r) && a >= 1000 ? r.toLocaleString('en-US') : `${r}`;
+}
+
+function niceStep(span: number, count: number): number {
+  const raw = span / count;
+  const p = 10 ** Math.floor(Math.log10(raw));
+  const m = raw / p;
+  return (m <= 1 ? 1 : m <= 2 ? 2 : m <= 5 ? 5 : 10) * p;
+}
+
+/** [lo, hi] plus a small margin at the top end; ticks inside it. */
+export function linearScale(lo: number, hi: number, length: number, count = 5): Scale {
+  if (!(hi > lo)) hi = lo + 1;
+  const a = lo;
+  const b = hi + (hi - lo) * 0.02;
+  const ticks = linearTicks(a, b, count);
+  return { map: (v) => ((v - a) / (b - a)) * length, ticks, minor: [] };
+}
+
+function linearTicks(a: number, b: number, count: number): Tick[] {
+  const step = niceStep(b - a, count);
+  const ticks: Tick[] = [];
+  for (let k = Math.ceil(a / step - 1e-9); k * step <= b + step * 1e-9; k++) {
+    // Rounded so that 0.1 * 3 prints as 0.3.
+    const v = Number((k * step).toPrecision(12));
+    ticks.push({ value: v, label: tickLabel(v) });
+  }
+  return ticks;
+}
+
+const MANTISSAS = [[1], [1, 2, 5], [1, 2, 3, 5], [1, 2, 3, 4, 5, 6, 7, 8, 9]];
+const ALL_MANTISSAS = MANTISSAS[MANTISSAS.length - 1];
+
+/** A log scale over [lo, hi] (both > 0) with a small margin; large values at the top. */
+export function logScale(lo: number, hi: number, length: number): Scale {
+  if (!(lo > 0)) lo = hi > 0 ? hi / 10 : 0.1;
+  if (!(hi > lo)) {
+    hi = lo * 1.5;
+    lo = lo / 1.5;
+  }
+  const pad = Math.max(1.02, (hi / lo) ** 0.04);
+  const a = lo / pad;
+  const b = hi * pad;
+  const la = Math.log10(a);
+  const lb = Math.log10(b);
+  const map = (v: number): number => (1 - (Math.log10(v) - la) / (lb - la)) * length;
+  const kLo = Math.floor(la);
+  const kHi = Math.ceil(lb);
+  const inside = (ms: number[]): number[] =>
+    candidates(kLo, kHi, ms).filter((v) => v >= a && v <= b);
+  // The coarsest mantissa set with at least 4 labels; within a narrow range, linear steps.
+  let chosen = -1;
+  for (let i = 0; i < MANTISSAS.length && chosen < 0; i++) {
+    if (inside(MANTISSAS[i]).length >= 4) chosen = i;
+  }
+  if (chosen < 0) return { map, ticks: linearTicks(a, b, 4), minor: [] };
+  const values = inside(MANTISSAS[chosen]);
+  const ticks = values.map((v) => ({ value: v, label: tickLabel(v) }));
+  // Unlabelled grid lines at the integer mantissas a coarse set skips.
+  const minor = inside(ALL_MANTISSAS).filter((v) => !values.includes(v));
+  return { map, ticks, minor };
+}
+
+function candidates(kLo: number, kHi: number, mantissas: number[]): number[] {
+  const out: number[] = [];
+  for (let k = kLo; k <= kHi; k++) {
+    for (const m of mantissas) out.push(Number((m * 10 ** k).toPrecision(12)));
+  }
+  return out;
+}

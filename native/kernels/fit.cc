@@ -54,12 +54,14 @@ double since(Clock::time_point t0) {
   return std::chrono::duration<double>(Clock::now() - t0).count();
 }
 
-// Gathers the rows idx[0..n) into contiguous batch buffers.
-void gather(const Arch& arch, const FitData& d, const int32_t* idx, int n, double* x, double* y,
-            int32_t* labels) {
+// Gathers the rows idx[0..n) into contiguous batch buffers; x rows go straight into the
+// augmented input buffer act0 (stride n0 + 1, its ones column already set).
+void gather(const Arch& arch, const FitData& d, const int32_t* idx, int n, double* act0,
+            double* y, int32_t* labels) {
   const int n0 = arch.inputs(), K = arch.outputs();
   for (int i = 0; i < n; ++i) {
-    std::memcpy(x + (size_t)i * n0, d.x + (size_t)idx[i] * n0, sizeof(double) * n0);
+    std::memcpy(act0 + (size_t)i * (n0 + 1) + 1, d.x + (size_t)idx[i] * n0,
+                sizeof(double) * n0);
     if (d.y) std::memcpy(y + (size_t)i * K, d.y + (size_t)idx[i] * K, sizeof(double) * K);
     if (d.labels) labels[i] = d.labels[idx[i]];
   }
@@ -77,10 +79,11 @@ FitResult fit(Stepper& stepper, double* theta, const FitData& train, const FitOp
   // Every buffer the loop needs, allocated here once.
   std::vector<int32_t> order(train.rows);
   for (int i = 0; i < train.rows; ++i) order[i] = i;
-  std::vector<double> bx, by, best;
+  std::vector<double> by, best;
   std::vector<int32_t> bl;
+  stepper.workspace().reserve(arch, batch);
+  double* act0 = stepper.workspace().act[0].data();
   if (opt.shuffle) {
-    bx.resize((size_t)batch * n0);
     if (train.y) by.resize((size_t)batch * K);
     if (train.labels) bl.resize(batch);
   }
@@ -128,8 +131,9 @@ FitResult fit(Stepper& stepper, double* theta, const FitData& train, const FitOp
       Batch b;
       b.rows = train.rows - r0 < batch ? train.rows - r0 : batch;  // the last one may be short
       if (opt.shuffle) {
-        gather(arch, train, order.data() + r0, b.rows, bx.data(), by.data(), bl.data());
-        b.x = bx.data();
+        gather(arch, train, order.data() + r0, b.rows, act0, by.data(), bl.data());
+        b.preloaded = true;
+        b.x = nullptr;
         b.y = train.y ? by.data() : nullptr;
         b.labels = train.labels ? bl.data() : nullptr;
       } else {

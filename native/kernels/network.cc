@@ -130,7 +130,7 @@ void forward(const Arch& arch, const Weights& wl, const Batch& batch, Workspace&
              ThreadPool* pool, int from) {
   int L = arch.layers(), N = batch.rows;
   ws.rows = N;
-  if (from == 0) {
+  if (from == 0 && !batch.preloaded) {
     int n0 = arch.sizes[0];
     for (int i = 0; i < N; ++i)
       std::memcpy(&ws.act[0][(size_t)i * (n0 + 1) + 1], batch.x + (size_t)i * n0,

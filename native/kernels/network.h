@@ -43,6 +43,9 @@ struct Batch {
   const double* x = nullptr;  // N x n_0, row-major
   const double* y = nullptr;
   const int32_t* labels = nullptr;
+  // The rows already sit in the workspace's act[0] (augmented), so forward() skips its copy
+  // and x is not read. The training loop gathers shuffled rows straight there.
+  bool preloaded = false;
 };
 
 // Scratch memory for one architecture, grown on demand and then reused: after the first call

@@ -302,3 +302,14 @@ describe('Trainer', () => {
     });
   });
 });
+
+describe('Trainer memory safety', () => {
+  it('refuses training data that shares memory with the parameters', () => {
+    const net = new Network({ layers: [1, 1], seed: 1 });
+    const t = new Trainer(net, new SGD());
+    expect(() => t.fitSync({ x: net.params.subarray(0, 1), y: new Float64Array(1) }))
+      .to.throw(RangeError, /params must not share memory with x/);
+    expect(() => t.fitSync({ x: new Float64Array(2), y: net.params.subarray(0, 2) }))
+      .to.throw(RangeError, /params must not share memory with y/);
+  });
+});

@@ -279,6 +279,31 @@ Napi::Value Stepper::JsFit(const Napi::CallbackInfo& info) {
                          " values");
   a.step_loss = sl.Data();
   a.step_seconds = ss.Data();
+  // The loop writes params and the step histories while it reads the data: none may share
+  // memory with another.
+  {
+    size_t pb = p.ByteLength();
+    auto bytes_of = [](Napi::Value v, const void** data, size_t* len) {
+      if (!v.IsTypedArray()) return false;
+      Napi::TypedArray t = v.As<Napi::TypedArray>();
+      *data = static_cast<const uint8_t*>(t.ArrayBuffer().Data()) + t.ByteOffset();
+      *len = t.ByteLength();
+      return true;
+    };
+    const char* names[] = {"x", "y", "", "validation x", "validation y", "", "", "stepLoss",
+                           "stepSeconds"};
+    for (size_t i : {1, 2, 4, 5, 8, 9}) {
+      const void* d;
+      size_t len;
+      if (!bytes_of(info[i], &d, &len)) continue;
+      if (overlaps(p.Data(), pb, d, len))
+        range_error(env, std::string("params must not share memory with ") + names[i - 1]);
+      if (i < 8 && (overlaps(sl.Data(), sl.ByteLength(), d, len) ||
+                    overlaps(ss.Data(), ss.ByteLength(), d, len)))
+        range_error(env, std::string("the step histories must not share memory with ") +
+                             names[i - 1]);
+    }
+  }
   for (size_t i : {0, 1, 2, 4, 5, 8, 9})
     if (info[i].IsObject()) a.pins.push_back(Napi::Persistent(info[i]));
   Napi::Function report;

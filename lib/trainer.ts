@@ -154,6 +154,12 @@ interface Plan {
  * Trains one network with one optimizer. A network takes part in one fit at a time: while
  * fit() runs, predict, loss, gradient, step and a second fit on it are refused with a
  * DnsgdError of code 'ERR_BUSY' (they would race the worker thread that writes params).
+ *
+ * Limitation: a running fit keeps its arrays referenced, so the garbage collector cannot free
+ * them, but JavaScript can still transfer their ArrayBuffers away (postMessage or
+ * structuredClone with `transfer`), and Node-API has no way to forbid that. Do not transfer
+ * the parameters or the data of a running fit; writing into them from JavaScript meanwhile
+ * is allowed but races the training thread.
  */
 export class Trainer {
   readonly net: Network;

@@ -6,7 +6,10 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 
-import { Network, Transform, parseCsv } from '../lib';
+import { AbortError, DataError, DnsgdError, Network, Transform, parseCsv } from '../lib';
+import { describeFailure } from '../lib/cli/failure';
+import { UsageError } from '../lib/cli/options';
+import { logScale } from '../lib/plot/scale';
 
 function repoRoot(): string {
   let dir = __dirname;
@@ -261,6 +264,39 @@ describe('dnsgd command line', function () {
       const r = dnsgd('compare', '--dataset', 'diabetes', '--optimizers', 'sgd', '--lr', '1e10',
         '--no-plot');
       fails(r, 'not finite', 'step', 'lr=', 'hint:', '--lr');
+    });
+  });
+
+  describe('describeFailure', () => {
+    it('maps bad input to 1, interruption to 130 and anything else to 2', () => {
+      expect(describeFailure(new UsageError('x')).exitCode).to.equal(1);
+      expect(describeFailure(new DataError('ERR_RAGGED_ROW', 'r', { file: 'f', line: 3 }))
+        .lines[0]).to.equal('dnsgd: error: f:3: r');
+      expect(describeFailure(new RangeError('lr must be > 0')).exitCode).to.equal(1);
+      expect(describeFailure(new DnsgdError('ERR_MODEL_FILE', 'bad')).exitCode).to.equal(1);
+      const nan = describeFailure(new DnsgdError('ERR_NONFINITE_LOSS', 'epoch 2, step 5: inf'));
+      expect(nan.exitCode).to.equal(1);
+      expect(nan.lines[1]).to.include('--alpha');
+      expect(describeFailure(new AbortError('stop')).exitCode).to.equal(130);
+      for (const err of [new Error('boom'), new DnsgdError('ERR_BUSY', 'busy'), 'odd']) {
+        const f = describeFailure(err);
+        expect(f.exitCode).to.equal(2);
+        expect(f.lines.join('\n')).to.include('report');
+      }
+    });
+  });
+
+  describe('logScale', () => {
+    it('labels 4 or more ticks inside the range, in order, for narrow and wide ranges', () => {
+      for (const [lo, hi] of [[0.017, 2.4], [1.49, 3.3], [0.26, 2.1], [1e-6, 10], [5, 5.01]]) {
+        const s = logScale(lo, hi, 300);
+        expect(s.ticks.length, `${lo}..${hi}`).to.be.within(3, 12);
+        const px = s.ticks.map((t) => s.map(t.value));
+        for (const p of px) expect(p).to.be.within(0, 300);
+        for (let i = 1; i < px.length; i++) expect(px[i]).to.be.below(px[i - 1]);
+        expect(s.map(lo)).to.be.within(0, 300);
+        expect(s.map(hi)).to.be.within(0, 300);
+      }
     });
   });
 });

@@ -262,10 +262,12 @@ async function main(argv: string[]): Promise<number> {
   // The first Ctrl-C stops training between steps; a second one ends the process at once.
   process.once('SIGINT', () => controller.abort());
   // A closed pipe (dnsgd predict ... | head) is the reader's choice, not an error.
-  process.stdout.on('error', (e: NodeJS.ErrnoException) => {
-    if (e.code === 'EPIPE') process.exit(EXIT_OK);
-    throw e;
-  });
+  for (const stream of [process.stdout, process.stderr]) {
+    stream.on('error', (e: NodeJS.ErrnoException) => {
+      if (e.code === 'EPIPE') process.exit(process.exitCode ?? EXIT_OK);
+      throw e;
+    });
+  }
   try {
     checkCommandWord(argv);
     await buildProgram(controller.signal).parseAsync(argv);

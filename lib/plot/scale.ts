@@ -76,7 +76,11 @@ export function logScale(lo: number, hi: number, length: number): Scale {
   for (let i = 0; i < MANTISSAS.length && chosen < 0; i++) {
     if (inside(MANTISSAS[i]).length >= 4) chosen = i;
   }
-  if (chosen < 0) return { map, ticks: linearTicks(a, b, 4), minor: [] };
+  if (chosen < 0) {
+    let ticks = linearTicks(a, b, 4);
+    for (let n = 5; ticks.length < 3 && n <= 12; n++) ticks = linearTicks(a, b, n);
+    return { map, ticks, minor: [] };
+  }
   const values = inside(MANTISSAS[chosen]);
   const ticks = values.map((v) => ({ value: v, label: tickLabel(v) }));
   // Unlabelled grid lines at the integer mantissas a coarse set skips.

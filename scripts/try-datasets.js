@@ -53,6 +53,22 @@ function shown(args, dir) {
     .map(quote).join(' ');
 }
 
+/** Wraps prose at 100 columns, as the rest of the repository is. */
+function wrap(text) {
+  const lines = [];
+  let line = '';
+  for (const word of text.split(/\s+/)) {
+    if (line && line.length + 1 + word.length > 100) {
+      lines.push(line);
+      line = word;
+    } else {
+      line = line ? `${line} ${word}` : word;
+    }
+  }
+  if (line) lines.push(line);
+  return lines.join('\n');
+}
+
 function fmt(v) {
   if (v === null || v === undefined || !Number.isFinite(v)) return '—';
   return Math.abs(v) >= 1000 ? v.toFixed(0) : v.toPrecision(4);
@@ -160,30 +176,35 @@ function main() {
   });
 
   const cpu = os.cpus();
+  const day = new Date().toISOString().slice(0, 10);
   const doc = [
     '# dnsgd on the shared datasets',
     '',
-    `Recorded by \`node scripts/try-datasets.js DIR\` on ${new Date().toISOString().slice(0, 10)}` +
+    wrap(`Recorded by \`node scripts/try-datasets.js DIR\` on ${day}` +
       ` (DIR is the folder of CSV files given to it; commands below write it as \`$DIR\`, and ` +
       '`$TMP` is a temporary folder). Machine: ' +
       `${cpu.length} × ${cpu[0] ? cpu[0].model.trim() : 'unknown CPU'}, ${os.platform()} ` +
-      `${os.release()}, Node ${process.version}.`,
+      `${os.release()}, Node ${process.version}; load average when it finished ` +
+      `${os.loadavg().map((x) => x.toFixed(1)).join(' / ')} (1 / 5 / 15 min): other ` +
+      'processes on the machine slow some runs down at random.'),
     '',
-    'Every run uses the CLI defaults, which are the paper\'s settings for the task: one sigmoid ' +
-      'hidden layer (5 units for regression, 4 for classification), batch 50 (regression) or ' +
-      '200 (classification), lr 0.01 for SGD and for the front layer of DN-SGD and SGD-DN, ' +
-      'alpha 0, 20 epochs, seed 1, one seed only. All three optimizers start from the same ' +
-      'initial weights. Losses are test-set MSE of the standardized (log) target or ' +
-      'cross-entropy. Seconds are training time on the fit\'s own clock (test evaluation ' +
-      'excluded); on runs this short they are noisy to within a few milliseconds.',
+    wrap('Every run uses the CLI defaults, which are the paper\'s settings for the task: ' +
+      'one sigmoid hidden layer (5 units for regression, 4 for classification), batch 50 ' +
+      '(regression) or 200 (classification), lr 0.01 for SGD and for the front layer of ' +
+      'DN-SGD and SGD-DN, alpha 0, 20 epochs, seed 1, one seed only. All three optimizers ' +
+      'start from the same initial weights. Losses are test-set MSE of the standardized ' +
+      '(log) target or cross-entropy. Seconds are training time on the fit\'s own clock ' +
+      '(test evaluation excluded); on runs this short they are noisy to within a few ' +
+      'milliseconds, and more when other processes compete for the cores. ' +
+      'results/README.md discusses the outcome.'),
     '',
     '## Summary: who wins at the paper\'s equal learning rate',
     '',
-    '"Lowest at equal steps": every optimizer takes the same number of steps, so this is the ' +
-      'lowest final test loss. "Steps to SGD\'s loss": the first test evaluation at or below ' +
-      'SGD\'s final test loss (— = never within the run). "First to SGD\'s loss in seconds": ' +
-      'the optimizer that reaches that loss first on the training clock (SGD itself reaches ' +
-      'it at or near its end).',
+    wrap('"Lowest at equal steps": every optimizer takes the same number of steps, so this ' +
+      'is the lowest final test loss. "Steps to SGD\'s loss": the first test evaluation at ' +
+      'or below SGD\'s final test loss (— = never within the run). "First to SGD\'s loss in ' +
+      'seconds": the optimizer that reaches that loss first on the training clock (SGD ' +
+      'itself reaches it at or near its end).'),
     '',
     ...head,
     ...rowsMd,

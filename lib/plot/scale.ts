@@ -1,6 +1,6 @@
 // Axis scales with readable ticks: linear ticks at 1, 2 or 5 times a power of ten; log ticks
-// at decades when the data spans several, at 1-2-5 or every integer mantissa when it spans
-// fewer, and at linear steps when even that gives too few labels.
+// at decades when the data spans several, filled in with rounder values first where a narrow
+// range leaves room, and at linear steps when even that gives too few labels.
 
 export interface Tick {
   value: number;
@@ -51,8 +51,11 @@ function linearTicks(a: number, b: number, count: number): Tick[] {
   return ticks;
 }
 
-const MANTISSAS = [[1], [1, 2, 5], [1, 2, 3, 5], [1, 2, 3, 4, 5, 6, 7, 8, 9]];
-const ALL_MANTISSAS = MANTISSAS[MANTISSAS.length - 1];
+// Tick mantissas by roundness: a rounder value is labelled first and keeps its place.
+const MANTISSA_LEVELS = [[1], [2, 5], [3], [1.5, 4, 6, 8], [2.5, 7, 9]];
+const GRID_MANTISSAS = [1, 2, 3, 4, 5, 6, 7, 8, 9];
+/** Least distance in pixels between two labels. */
+const MIN_LABEL_GAP = 30;
 
 /** A log scale over [lo, hi] (both > 0) with a small margin; large values at the top. */
 export function logScale(lo: number, hi: number, length: number): Scale {
@@ -71,20 +74,25 @@ export function logScale(lo: number, hi: number, length: number): Scale {
   const kHi = Math.ceil(lb);
   const inside = (ms: number[]): number[] =>
     candidates(kLo, kHi, ms).filter((v) => v >= a && v <= b);
-  // The coarsest mantissa set with at least 4 labels; within a narrow range, linear steps.
-  let chosen = -1;
-  for (let i = 0; i < MANTISSAS.length && chosen < 0; i++) {
-    if (inside(MANTISSAS[i]).length >= 4) chosen = i;
+
+  // Greedy by roundness: a value is labelled when it keeps clear of every label so far, so
+  // wide ranges get decades only and narrow ones fill in 2, 5, 3, ... where there is room.
+  const chosen: number[] = [];
+  for (const level of MANTISSA_LEVELS) {
+    for (const v of inside(level)) {
+      if (chosen.every((c) => Math.abs(map(c) - map(v)) >= MIN_LABEL_GAP)) chosen.push(v);
+    }
   }
-  if (chosen < 0) {
+  chosen.sort((x, y) => x - y);
+  if (chosen.length < 3) {
     let ticks = linearTicks(a, b, 4);
     for (let n = 5; ticks.length < 3 && n <= 12; n++) ticks = linearTicks(a, b, n);
     return { map, ticks, minor: [] };
   }
-  const values = inside(MANTISSAS[chosen]);
-  const ticks = values.map((v) => ({ value: v, label: tickLabel(v) }));
-  // Unlabelled grid lines at the integer mantissas a coarse set skips.
-  const minor = inside(ALL_MANTISSAS).filter((v) => !values.includes(v));
+  const ticks = chosen.map((v) => ({ value: v, label: tickLabel(v) }));
+  // Unlabelled grid lines at the integer mantissas, when they are not too dense to help.
+  const grid = inside(GRID_MANTISSAS).filter((v) => !chosen.includes(v));
+  const minor = kHi - kLo <= 4 ? grid : [];
   return { map, ticks, minor };
 }
 

@@ -188,41 +188,44 @@ export class Trainer {
   /** Trains on a worker thread; resolves with the history. */
   async fit(data: Dataset, options: FitOptions = {}): Promise<History> {
     const plan = this.plan(data, options);
-    const signal = options.signal;
-    if (signal?.aborted) {
-      throw new AbortError('the fit was aborted before it started', { cause: signal.reason });
-    }
-    const stepper = this.stepper();
-    this.net.busy = 'a running fit';
-    const onAbort = () => stepper.abort();
-    signal?.addEventListener('abort', onAbort, { once: true });
+    const run = this.begin(options.signal, 'a running fit');
     try {
-      const result: NativeResult = await stepper.fit(...plan.args, true);
-      return this.finish(result, plan);
+      return this.finish(await run.stepper.fit(...plan.args, true), plan);
     } finally {
-      signal?.removeEventListener('abort', onAbort);
-      this.net.busy = null;
+      run.end();
     }
   }
 
   /** The same loop as fit(), blocking the calling thread; for scripts and benchmarks. */
   fitSync(data: Dataset, options: FitOptions = {}): History {
     const plan = this.plan(data, options);
-    const signal = options.signal;
+    const run = this.begin(options.signal, 'a running fitSync');
+    try {
+      return this.finish(run.stepper.fit(...plan.args, false), plan);
+    } finally {
+      run.end();
+    }
+  }
+
+  /**
+   * Takes the network for a fit and wires the signal to the native abort flag, which the
+   * loop polls between steps (a callback of this very fit may abort it too).
+   */
+  private begin(signal: AbortSignal | undefined, label: string) {
     if (signal?.aborted) {
       throw new AbortError('the fit was aborted before it started', { cause: signal.reason });
     }
     const stepper = this.stepper();
-    this.net.busy = 'a running fitSync';
-    // A callback of this very fit may abort the signal; the native loop polls the flag.
+    this.net.busy = label;
     const onAbort = () => stepper.abort();
     signal?.addEventListener('abort', onAbort, { once: true });
-    try {
-      return this.finish(stepper.fit(...plan.args, false), plan);
-    } finally {
-      signal?.removeEventListener('abort', onAbort);
-      this.net.busy = null;
-    }
+    return {
+      stepper,
+      end: () => {
+        signal?.removeEventListener('abort', onAbort);
+        this.net.busy = null;
+      },
+    };
   }
 
   /** Loss and metric of the current weights on a dataset. */

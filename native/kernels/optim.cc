@@ -81,10 +81,18 @@ Stepper::Stepper(const Arch& arch, const StepConfig& cfg) : arch_(arch), cfg_(cf
   if (cfg.method == Method::SgdDn) snap_theta_.assign(front_count_, 0.0);
 }
 
-// The loss and accuracy of the step's first forward pass, before any update.
-void Stepper::record_first_pass(double loss, const Batch& batch, StepStats* stats) {
-  stats->loss = loss;
-  if (arch_.output == Output::Softmax) stats->correct = count_correct(arch_, batch, ws_);
+// Forward pass at theta, the loss and accuracy every step reports (before any update), and
+// the output error. Fails when the loss is not finite.
+StepStatus Stepper::first_pass(const Batch& batch, StepStats* stats, ThreadPool* pool) {
+  forward(arch_, w_, batch, ws_, pool);
+  double loss = batch_loss(arch_, batch, ws_);
+  if (stats) {
+    stats->loss = loss;
+    if (arch_.output == Output::Softmax) stats->correct = count_correct(arch_, batch, ws_);
+  }
+  if (!std::isfinite(loss)) return StepStatus::NonFiniteLoss;
+  output_delta(arch_, batch, ws_);
+  return StepStatus::Ok;
 }
 
 StepStatus Stepper::step(double* theta, const Batch& batch, StepStats* stats, ThreadPool* pool) {
@@ -97,11 +105,8 @@ StepStatus Stepper::step(double* theta, const Batch& batch, StepStats* stats, Th
 }
 
 StepStatus Stepper::sgd(double* theta, const Batch& batch, StepStats* stats, ThreadPool* pool) {
-  forward(arch_, w_, batch, ws_, pool);
-  double loss = batch_loss(arch_, batch, ws_);
-  if (stats) record_first_pass(loss, batch, stats);
-  if (!std::isfinite(loss)) return StepStatus::NonFiniteLoss;
-  output_delta(arch_, batch, ws_);
+  StepStatus st = first_pass(batch, stats, pool);
+  if (st != StepStatus::Ok) return st;
   backward(arch_, w_, ws_, grad_.data(), 0, pool);
   if (!all_finite(grad_.data(), grad_.size())) return StepStatus::NonFiniteGradient;
   rule_.apply(theta, grad_.data());
@@ -120,21 +125,18 @@ StepStatus Stepper::newton_direction(StepStats* stats, ThreadPool* pool) {
   return StepStatus::Ok;
 }
 
-// Last-layer gradient only: dW_L = dZ^T X~ (no back-propagation below it).
-static void last_gradient(const Arch& arch, const Weights& w, Workspace& ws, double* grad,
-                          ThreadPool* pool) {
-  backward(arch, w, ws, grad, arch.layers() - 1, pool);
+// The last layer's gradient alone (dW_L = dZ^T X~, no back-propagation below it) and its
+// Newton direction into dir_, at the state of the last forward pass.
+StepStatus Stepper::newton_at_last(StepStats* stats, ThreadPool* pool) {
+  backward(arch_, w_, ws_, grad_.data(), arch_.layers() - 1, pool);
+  return newton_direction(stats, pool);
 }
 
 StepStatus Stepper::newton_only(double* theta, const Batch& batch, StepStats* stats,
                                 ThreadPool* pool) {
-  forward(arch_, w_, batch, ws_, pool);
-  double loss = batch_loss(arch_, batch, ws_);
-  if (stats) record_first_pass(loss, batch, stats);
-  if (!std::isfinite(loss)) return StepStatus::NonFiniteLoss;
-  output_delta(arch_, batch, ws_);
-  last_gradient(arch_, w_, ws_, grad_.data(), pool);
-  StepStatus st = newton_direction(stats, pool);
+  StepStatus st = first_pass(batch, stats, pool);
+  if (st != StepStatus::Ok) return st;
+  st = newton_at_last(stats, pool);
   if (st != StepStatus::Ok) return st;
   double* wl = theta + front_count_;
   for (size_t i = 0; i < last_count_; ++i) wl[i] -= cfg_.eta * dir_[i];
@@ -145,13 +147,9 @@ StepStatus Stepper::dn_sgd(double* theta, const Batch& batch, StepStats* stats,
                            ThreadPool* pool) {
   const int L = arch_.layers();
   // 1. Forward; loss; last-layer gradient and Newton direction at theta.
-  forward(arch_, w_, batch, ws_, pool);
-  double loss = batch_loss(arch_, batch, ws_);
-  if (stats) record_first_pass(loss, batch, stats);
-  if (!std::isfinite(loss)) return StepStatus::NonFiniteLoss;
-  output_delta(arch_, batch, ws_);
-  last_gradient(arch_, w_, ws_, grad_.data(), pool);
-  StepStatus st = newton_direction(stats, pool);
+  StepStatus st = first_pass(batch, stats, pool);
+  if (st != StepStatus::Ok) return st;
+  st = newton_at_last(stats, pool);
   if (st != StepStatus::Ok) return st;
 
   // 2. The updated last layer, held aside until the whole step is known to be finite.
@@ -177,11 +175,8 @@ StepStatus Stepper::sgd_dn(double* theta, const Batch& batch, StepStats* stats,
                            ThreadPool* pool) {
   // 1. Forward and backward at theta; the front gradient only (the last layer's own
   //    gradient is taken later, at the updated front).
-  forward(arch_, w_, batch, ws_, pool);
-  double loss = batch_loss(arch_, batch, ws_);
-  if (stats) record_first_pass(loss, batch, stats);
-  if (!std::isfinite(loss)) return StepStatus::NonFiniteLoss;
-  output_delta(arch_, batch, ws_);
+  StepStatus st = first_pass(batch, stats, pool);
+  if (st != StepStatus::Ok) return st;
   backward(arch_, w_, ws_, grad_.data(), 0, pool, /*skip_last=*/true);
   if (!all_finite(grad_.data(), front_count_)) return StepStatus::NonFiniteGradient;
 
@@ -193,11 +188,13 @@ StepStatus Stepper::sgd_dn(double* theta, const Batch& batch, StepStats* stats,
   double snap_b1 = rule_.beta1_power(), snap_b2 = rule_.beta2_power();
   rule_.apply(theta, grad_.data());
 
-  // 3. Forward again through the updated front layers; Newton on the last layer there.
-  forward(arch_, w_, batch, ws_, pool);
+  // 3. Forward again through the updated front layers (the input rows are still in place in
+  //    act[0]); Newton on the last layer there.
+  Batch again = batch;
+  again.preloaded = true;
+  forward(arch_, w_, again, ws_, pool);
   output_delta(arch_, batch, ws_);
-  last_gradient(arch_, w_, ws_, grad_.data(), pool);
-  StepStatus st = newton_direction(stats, pool);
+  st = newton_at_last(stats, pool);
   if (st != StepStatus::Ok) {
     std::memcpy(theta, snap_theta_.data(), sizeof(double) * front_count_);
     rule_.first().swap(snap_m_);

@@ -86,8 +86,9 @@ class Stepper {
   StepStatus dn_sgd(double* theta, const Batch& batch, StepStats* stats, ThreadPool* pool);
   StepStatus sgd_dn(double* theta, const Batch& batch, StepStats* stats, ThreadPool* pool);
   StepStatus newton_only(double* theta, const Batch& batch, StepStats* stats, ThreadPool* pool);
+  StepStatus first_pass(const Batch& batch, StepStats* stats, ThreadPool* pool);
+  StepStatus newton_at_last(StepStats* stats, ThreadPool* pool);
   StepStatus newton_direction(StepStats* stats, ThreadPool* pool);
-  void record_first_pass(double loss, const Batch& batch, StepStats* stats);
 
   Arch arch_;
   StepConfig cfg_;

@@ -154,6 +154,13 @@ export abstract class Optimizer {
   }
 }
 
+/** A decay rate or momentum: a number in [0, 1). */
+function fraction(name: string, value: unknown): number {
+  const b = v.finiteNumber(name, value, { min: 0 });
+  if (b >= 1) throw v.rangeError(name, 'in [0, 1)', `${b}`);
+  return b;
+}
+
 function baseConfig(): NativeConfig {
   return {
     method: 0, rule: 0, lr: 0.01, momentum: 0, beta1: 0.9, beta2: 0.999, eps: 1e-8,
@@ -184,8 +191,7 @@ export class SGD extends Optimizer {
     v.knownOptions('SGD options', options, SGD_OPTIONS);
     super(options.threads);
     this.lr = v.finiteNumber('lr', options.lr ?? 0.01, { min: 0, minExclusive: true });
-    this.momentum = v.finiteNumber('momentum', options.momentum ?? 0, { min: 0 });
-    if (this.momentum >= 1) throw v.rangeError('momentum', 'in [0, 1)', `${this.momentum}`);
+    this.momentum = fraction('momentum', options.momentum ?? 0);
     this.nesterov = v.boolean('nesterov', options.nesterov ?? false);
     if (this.nesterov && this.momentum === 0) {
       throw v.rangeError('momentum', '> 0 when nesterov is true', '0');
@@ -227,11 +233,6 @@ export interface AdamOptions extends CommonOptions {
 }
 const ADAM_OPTIONS = ['lr', 'beta1', 'beta2', 'eps', 'weightDecay', 'threads'] as const;
 
-function beta(name: string, value: unknown): number {
-  const b = v.finiteNumber(name, value, { min: 0 });
-  if (b >= 1) throw v.rangeError(name, 'in [0, 1)', `${b}`);
-  return b;
-}
 
 /** Adam (Kingma and Ba) on every layer, with bias-corrected moments. */
 export class Adam extends Optimizer {
@@ -246,8 +247,8 @@ export class Adam extends Optimizer {
     v.knownOptions('Adam options', options, ADAM_OPTIONS);
     super(options.threads);
     this.lr = v.finiteNumber('lr', options.lr ?? 0.001, { min: 0, minExclusive: true });
-    this.beta1 = beta('beta1', options.beta1 ?? 0.9);
-    this.beta2 = beta('beta2', options.beta2 ?? 0.999);
+    this.beta1 = fraction('beta1', options.beta1 ?? 0.9);
+    this.beta2 = fraction('beta2', options.beta2 ?? 0.999);
     this.eps = v.finiteNumber('eps', options.eps ?? 1e-8, { min: 0, minExclusive: true });
     this.weightDecay = v.finiteNumber('weightDecay', options.weightDecay ?? 0, { min: 0 });
   }
@@ -331,10 +332,9 @@ export class DampedNewton extends Optimizer {
     this.lr = v.finiteNumber('lr', options.lr ?? 0.01, { min: 0 });
     this.eta = v.finiteNumber('eta', options.eta ?? 1, { min: 0, minExclusive: true });
     this.front = v.oneOf('front', options.front ?? 'sgd', RULES);
-    this.momentum = v.finiteNumber('momentum', options.momentum ?? 0.9, { min: 0 });
-    if (this.momentum >= 1) throw v.rangeError('momentum', 'in [0, 1)', `${this.momentum}`);
-    this.beta1 = beta('beta1', options.beta1 ?? 0.9);
-    this.beta2 = beta('beta2', options.beta2 ?? 0.999);
+    this.momentum = fraction('momentum', options.momentum ?? 0.9);
+    this.beta1 = fraction('beta1', options.beta1 ?? 0.9);
+    this.beta2 = fraction('beta2', options.beta2 ?? 0.999);
     this.eps = v.finiteNumber('eps', options.eps ?? 1e-8, { min: 0, minExclusive: true });
     this.weightDecay = v.finiteNumber('weightDecay', options.weightDecay ?? 0, { min: 0 });
     this.allowFloor = v.boolean('allowFloor', options.allowFloor ?? false);

@@ -45,9 +45,16 @@ constexpr int kMaxPackA = max3(pack_a_doubles<Avx512>(), pack_a_doubles<Avx2>(),
 constexpr int kMaxPackB = max3(pack_b_doubles<Avx512>(), pack_b_doubles<Avx2>(),
                                pack_b_doubles<Portable>());
 
-// Below this many multiply-adds (m * n * k) A is read in place instead of packed: packing
-// costs about one pass over A (m * k), which small products cannot win back.
-constexpr double kDirectMaxWork = 64.0 * 64 * 64;
+// A is read in place instead of packed when packing cannot pay for itself: when op(B) has
+// at most kDirectMaxN columns (a packed A panel would serve only that many / NR tiles; in
+// place measured 10-30% faster up to 128, slower at 256), or when the whole product has
+// fewer than kDirectMaxWork multiply-adds (m * n * k).
+constexpr int kDirectMaxN = 128;
+constexpr double kDirectMaxWork = 128.0 * 128 * 128;
+// Except: op(A) = A^T read in place walks down columns lda apart, and when lda is a multiple
+// of this many doubles (128 B) those lines crowd into few L1 sets and evict each other
+// (lda = 4096 ran 20% slower than packed), unless B is so narrow that A is read only once.
+constexpr int kDirectBadTransStride = 16;
 
 // Products with fewer multiply-adds than this stay on the calling thread: waking a pool
 // worker and joining costs tens of microseconds, the time of about 1M multiply-adds.

@@ -135,8 +135,11 @@ void run_blocked(const KernelSet& ks, const Product& g) {
   const int k_slices = ceil_div(g.k, ks.kc);
   const int nc_step = balanced_block(g.n, ks.nc, ks.nr);
   const int mc_step = balanced_block(g.m, ks.mc, ks.mr);
-  const bool in_place = ks.reads_a_in_place &&
-                        static_cast<double>(g.m) * g.n * g.k < blocking::kDirectMaxWork;
+  const bool in_place =
+      ks.reads_a_in_place &&
+      (g.n <= blocking::kDirectMaxN ||
+       static_cast<double>(g.m) * g.n * g.k < blocking::kDirectMaxWork) &&
+      (g.ta == Trans::No || g.n <= 2 * ks.nr || g.lda % blocking::kDirectBadTransStride != 0);
 
   BlockArgs blk;
   blk.alpha = g.alpha;

@@ -114,14 +114,84 @@ DNSGD_AVX2 void block(const BlockArgs& x) {
   if (x.a_rows_strided) block_impl<true>(x); else block_impl<false>(x);
 }
 
+// Transposes the 4 x 4 block in v0..v3 (row r in vr) in place.
+DNSGD_AVX2 inline void transpose4(__m256d& v0, __m256d& v1, __m256d& v2, __m256d& v3) {
+  const __m256d t0 = _mm256_unpacklo_pd(v0, v1), t1 = _mm256_unpackhi_pd(v0, v1);
+  const __m256d t2 = _mm256_unpacklo_pd(v2, v3), t3 = _mm256_unpackhi_pd(v2, v3);
+  v0 = _mm256_permute2f128_pd(t0, t2, 0x20);
+  v1 = _mm256_permute2f128_pd(t1, t3, 0x20);
+  v2 = _mm256_permute2f128_pd(t0, t2, 0x31);
+  v3 = _mm256_permute2f128_pd(t1, t3, 0x31);
+}
+
+// Lanes [0, n) set, for maskload / maskstore.
+DNSGD_AVX2 inline __m256i lane_mask(int n) {
+  return _mm256_cmpgt_epi64(_mm256_set1_epi64x(n), _mm256_setr_epi64x(0, 1, 2, 3));
+}
+
+// Four stored rows (only `rows` of them real, the rest zero), 4 values from each starting
+// at src, transposed into out[q * W + r] for r < lanes (<= 4).
+template <int W>
+DNSGD_AVX2 inline void pack_4x4(int rows, const double* src, ptrdiff_t ld, double* out,
+                                int lanes) {
+  const __m256d z = _mm256_setzero_pd();
+  __m256d v0 = rows > 0 ? _mm256_loadu_pd(src) : z;
+  __m256d v1 = rows > 1 ? _mm256_loadu_pd(src + ld) : z;
+  __m256d v2 = rows > 2 ? _mm256_loadu_pd(src + 2 * ld) : z;
+  __m256d v3 = rows > 3 ? _mm256_loadu_pd(src + 3 * ld) : z;
+  transpose4(v0, v1, v2, v3);
+  if (lanes == 4) {
+    _mm256_storeu_pd(out, v0);
+    _mm256_storeu_pd(out + W, v1);
+    _mm256_storeu_pd(out + 2 * W, v2);
+    _mm256_storeu_pd(out + 3 * W, v3);
+  } else {
+    const __m256i m = lane_mask(lanes);
+    _mm256_maskstore_pd(out, m, v0);
+    _mm256_maskstore_pd(out + W, m, v1);
+    _mm256_maskstore_pd(out + 2 * W, m, v2);
+    _mm256_maskstore_pd(out + 3 * W, m, v3);
+  }
+}
+
+// One W-wide panel from `rows` (<= W) stored rows that run along p: out[p * W + r] =
+// src[r * ld + p], zero for r >= rows. Four p at a time through register transposes, the
+// last kc % 4 one by one.
+template <int W>
+DNSGD_AVX2 void pack_panel_transposed(int rows, int kc, const double* src, ptrdiff_t ld,
+                                      double* out) {
+  int p = 0;
+  for (; p + 4 <= kc; p += 4) {
+    for (int r0 = 0; r0 < W; r0 += 4)
+      pack_4x4<W>(rows - r0, src + r0 * ld + p, ld, out + p * W + r0,
+                  W - r0 < 4 ? W - r0 : 4);
+  }
+  for (; p < kc; ++p)
+    for (int r = 0; r < W; ++r) out[p * W + r] = r < rows ? src[r * ld + p] : 0.0;
+}
+
 DNSGD_AVX2 void pack_a(Trans t, int rows, int cols, const double* x, ptrdiff_t ld,
-                         double* out) {
-  pack_a_panels<B::MR>(t, rows, cols, x, ld, out);
+                       double* out) {
+  if (t == Trans::Yes) {
+    pack_a_panels<B::MR>(t, rows, cols, x, ld, out);
+    return;
+  }
+  for (int i0 = 0; i0 < rows; i0 += B::MR, out += static_cast<ptrdiff_t>(B::MR) * cols) {
+    const int mr = rows - i0 < B::MR ? rows - i0 : B::MR;
+    pack_panel_transposed<B::MR>(mr, cols, x + i0 * ld, ld, out);
+  }
 }
 
 DNSGD_AVX2 void pack_b(Trans t, int rows, int cols, const double* x, ptrdiff_t ld,
-                         double* out) {
-  pack_b_panels<B::NR>(t, rows, cols, x, ld, out);
+                       double* out) {
+  if (t == Trans::No) {
+    pack_b_panels<B::NR>(t, rows, cols, x, ld, out);
+    return;
+  }
+  for (int j0 = 0; j0 < cols; j0 += B::NR, out += static_cast<ptrdiff_t>(B::NR) * rows) {
+    const int nr = cols - j0 < B::NR ? cols - j0 : B::NR;
+    pack_panel_transposed<B::NR>(nr, rows, x + j0 * ld, ld, out);
+  }
 }
 
 }  // namespace

@@ -177,7 +177,12 @@ DNSGD_AVX512 void pack_panel_transposed(int rows, int kc, const double* src, ptr
     const int np = kc - p < 8 ? kc - p : 8;
     for (int r0 = 0; r0 < W; r0 += 8) {
       const __mmask8 lanes = static_cast<__mmask8>(W - r0 >= 8 ? 0xFF : (1u << (W - r0)) - 1);
-      pack_8x8<W>(rows - r0, np, src + r0 * ld + p, ld, out + p * W + r0, lanes);
+      if (rows > r0) {
+        pack_8x8<W>(rows - r0, np, src + r0 * ld + p, ld, out + p * W + r0, lanes);
+      } else {  // past a narrow edge: only the zero padding
+        for (int q = 0; q < np; ++q)
+          _mm512_mask_storeu_pd(out + (p + q) * W + r0, lanes, _mm512_setzero_pd());
+      }
     }
   }
 }

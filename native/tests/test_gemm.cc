@@ -318,6 +318,16 @@ std::vector<Case> suite_cases() {
   add_block_edges<dnsgd::blocking::Avx2>(v);
   add_block_edges<dnsgd::blocking::Portable>(v);
 
+  // Both sides of the choice between packing A and reading it in place: narrow and wide B,
+  // tiny and large products, and A^T whose stride is, or is not, a multiple of 16 doubles.
+  for (Trans tb : kTrans)
+    for (int n : {16, 33, 128, 129}) {
+      v.push_back(make(Trans::No, tb, 150, n, 140, 1.0, 0.5));
+      v.push_back(make(Trans::Yes, tb, 256, n, 70, 1.0, 0.0));
+      v.push_back(make(Trans::Yes, tb, 250, n, 70, -1.0, 1.0));
+      v.push_back(make(Trans::Yes, tb, 240, n, 70, 1.0, 0.0, 16));
+    }
+
   // Random shapes, strides and scalars.
   Rng rng(99);
   for (int i = 0; i < 120; ++i)

@@ -11,7 +11,6 @@
 #include <utility>
 
 #include "blocking.h"
-#include "gemm_pack.h"
 
 #define DNSGD_AVX2 __attribute__((target("avx2,fma")))
 
@@ -179,10 +178,43 @@ DNSGD_AVX2 void pack_panel_transposed(int rows, int kc, const double* src, ptrdi
     for (int r = 0; r < W; ++r) out[p * W + r] = r < rows ? src[r * ld + p] : 0.0;
 }
 
+// One W-wide panel from rows of the stored matrix that already run across the panel:
+// out[p * W + r] = src[p * ld + r] for r < cnt, zero up to W. Vector copies, masked only
+// at the edges: plain loops became memcpy and memset calls per row.
+template <int W>
+DNSGD_AVX2 void pack_panel_copy(int cnt, int kc, const double* src, ptrdiff_t ld,
+                                double* out) {
+  constexpr int kVectors = (W + kVec - 1) / kVec;
+  int load[kVectors], store[kVectors];
+  bool plain = true;
+  for (int v = 0; v < kVectors; ++v) {
+    load[v] = cnt - v * kVec;
+    store[v] = W - v * kVec;
+    plain = plain && load[v] >= kVec && store[v] >= kVec;
+  }
+  if (plain) {
+    for (int p = 0; p < kc; ++p, src += ld, out += W)
+#pragma GCC unroll 4
+      for (int v = 0; v < kVectors; ++v)
+        _mm256_storeu_pd(out + v * kVec, _mm256_loadu_pd(src + v * kVec));
+    return;
+  }
+  __m256i lm[kVectors], sm[kVectors];
+  for (int v = 0; v < kVectors; ++v) {
+    lm[v] = lane_mask(load[v]);
+    sm[v] = lane_mask(store[v]);
+  }
+  for (int p = 0; p < kc; ++p, src += ld, out += W)
+#pragma GCC unroll 4
+    for (int v = 0; v < kVectors; ++v)
+      _mm256_maskstore_pd(out + v * kVec, sm[v], _mm256_maskload_pd(src + v * kVec, lm[v]));
+}
+
 DNSGD_AVX2 void pack_a(Trans t, int rows, int cols, const double* x, ptrdiff_t ld,
                        double* out) {
   if (t == Trans::Yes) {
-    pack_a_panels<B::MR>(t, rows, cols, x, ld, out);
+    for (int i0 = 0; i0 < rows; i0 += B::MR, out += static_cast<ptrdiff_t>(B::MR) * cols)
+      pack_panel_copy<B::MR>(rows - i0, cols, x + i0, ld, out);
     return;
   }
   for (int i0 = 0; i0 < rows; i0 += B::MR, out += static_cast<ptrdiff_t>(B::MR) * cols) {
@@ -194,7 +226,8 @@ DNSGD_AVX2 void pack_a(Trans t, int rows, int cols, const double* x, ptrdiff_t l
 DNSGD_AVX2 void pack_b(Trans t, int rows, int cols, const double* x, ptrdiff_t ld,
                        double* out) {
   if (t == Trans::No) {
-    pack_b_panels<B::NR>(t, rows, cols, x, ld, out);
+    for (int j0 = 0; j0 < cols; j0 += B::NR, out += static_cast<ptrdiff_t>(B::NR) * rows)
+      pack_panel_copy<B::NR>(cols - j0, rows, x + j0, ld, out);
     return;
   }
   for (int j0 = 0; j0 < cols; j0 += B::NR, out += static_cast<ptrdiff_t>(B::NR) * rows) {

@@ -28,7 +28,7 @@ const LARGE_SHAPES = [
   { name: 'mnist-like', layers: [784, 256, 10], output: 'softmax', batch: 128, alpha: 0,
     lr: 0.01, rows: 1280 },
   { name: 'deep-wide', layers: [64, 512, 512, 10], output: 'softmax', batch: 256, alpha: 0,
-    lr: 0.01, rows: 768 },
+    lr: 0.01, rows: 512 },
 ];
 
 // The letter data set's shape, where METHOD.md reports the Newton half at its dearest.

@@ -37,10 +37,10 @@ const THREADS = args.threads ? String(args.threads).split(',').map(Number) : [1,
 const CFG = QUICK
   ? { stepBudget: 0.05, epochBudget: 0.05, minReps: 2, maxReps: 2, minSteps: 3,
     warmupSteps: 2, maxSteps: 400, settle: 0.01, phaseBudget: 0.03, loopSeconds: 0.6,
-    idleSeconds: 0.3, rowCap: 2000, rounds: 1 }
+    idleSeconds: 0.3, rowCap: 2000, rounds: 1, heavyStep: 0.25 }
   : { stepBudget: 0.4, epochBudget: 1.5, minReps: 3, maxReps: 15, minSteps: 5,
     warmupSteps: 3, maxSteps: 4000, settle: 0.15, phaseBudget: 0.25, loopSeconds: 5,
-    idleSeconds: 1, rowCap: Infinity, rounds: 3 };
+    idleSeconds: 1, rowCap: Infinity, rounds: 3, heavyStep: 0.25 };
 const JOB_TIMEOUT = QUICK ? 60 : 900;
 
 function fail(msg) {
@@ -219,6 +219,12 @@ function gitInfo() {
 }
 
 function addonInfo() {
+  const override = process.env.DNSGD_ADDON;
+  if (override) {
+    const f = path.resolve(override);
+    const built = fs.existsSync(f) ? fs.statSync(f).mtime.toISOString() : undefined;
+    return { file: `${f} (DNSGD_ADDON)`, built };
+  }
   for (const p of ['build/Release/dnsgd.node', 'build-cmake/Release/dnsgd.node']) {
     const f = path.join(ROOT, p);
     if (fs.existsSync(f)) return { file: p, built: fs.statSync(f).mtime.toISOString() };
@@ -381,11 +387,15 @@ async function sectionE2E(results) {
             const runner = runners[lib][threads];
             if (!runner) continue;
             const a = slot(lib, method);
+            // Steps dearer than this are far above any noise of the machine: one round does.
+            if (round > 0 && common.summary(a.step)?.median > CFG.heavyStep) continue;
             const tag = `${shape.name}:${method}:${threads}t:r${round + 1}`;
             const st = await runOn(runner, jobFor('step', shape, method,
               { ...per, id: `${lib}:step:${tag}` }));
+            // A step too dear for more rounds gets all its measured epochs in this one.
+            const heavy = st.ok && common.summary(st.samples)?.median > CFG.heavyStep;
             const ep = await runOn(runner, jobFor('epoch', shape, method,
-              { ...per, id: `${lib}:epoch:${tag}` }));
+              { ...per, id: `${lib}:epoch:${tag}`, ...(heavy ? { minReps: CFG.minReps } : {}) }));
             for (const r of [st, ep]) if (!r.ok) a.errors.push(r.error);
             if (st.ok) {
               a.step.push(...st.samples);
@@ -475,14 +485,14 @@ async function sectionPhases(results) {
         rec.torch = r.ok ? r : { error: r.error };
       }
       results.phases.push(rec);
-      const d = rec.dnsgd ?? {}, t = rec.torch ?? {};
+      const d = rec.dnsgd ?? {}, t = rec.torch;
       log(line([`${common.shapeLabel(shape).padEnd(18)} ${threads}t`,
         `dnsgd fwd ${common.fmtTime(d.forward?.median)}`,
         `fwd+bwd ${common.fmtTime(d.forwardBackward?.median)}`,
-        `fwd+H ${common.fmtTime(d.forwardHessian?.median)}`,
-        `| torch fwd ${common.fmtTime(t.forward?.median)}`,
-        `fwd+bwd ${common.fmtTime(t.forwardBackward?.median)}`,
-        `newton ${common.fmtTime(t.newton?.median)}`]));
+        `fwd+dense H ${common.fmtTime(d.forwardHessian?.median)}`,
+        ...(t ? [`| torch fwd ${common.fmtTime(t.forward?.median)}`,
+          `fwd+bwd ${common.fmtTime(t.forwardBackward?.median)}`,
+          `newton ${common.fmtTime(t.newton?.median)}`] : [])]));
     }
   }
 }
@@ -644,7 +654,9 @@ function report(results) {
       (env.torch ? `${(env.torch.blas?.libraries ?? []).join(', ') || 'unknown'}` : 'n/a')],
     ['TensorFlow.js', env.tfjs ? `${env.tfjs.version}, backend '${env.tfjs.backend}' ` +
       '(pure JavaScript, one thread), **float32**' : `skipped: ${env.tfjsWhy}`],
-    ['run time', `${results.seconds?.toFixed(0)} s${QUICK ? ' (--quick)' : ''}`],
+    ['run time', `${results.seconds?.toFixed(0)} s${QUICK ? ' (--quick)' : ''}: ` +
+      Object.entries(results.sectionSeconds).map(([k, v]) => `${k} ${v.toFixed(0)} s`)
+        .join(', ')],
   ]), '');
   md.push('Times are medians. `*` marks a one-thread figure whose job got less than 0.85 ' +
     'CPU-seconds per second (it shared the cores with something else on the machine).', '');
@@ -707,6 +719,21 @@ function report(results) {
       return `${s.name} ${r?.rows} rows (${r?.steps} steps)`;
     }).join(', ') + '.');
 
+  {
+    const t = THREADS[0];
+    md.push(`## dnsgd call path: \`opt.step\` vs a step inside \`fitSync\` (${t} thread)`, '');
+    md.push('Median time of one step either way. `opt.step` adds the JavaScript call and the ' +
+      'argument checks (the finite check of x and y among them); a step in `fitSync` adds ' +
+      'the gathering of its shuffled rows into a batch.', '');
+    md.push(table(['shape', 'batch', 'method', 'opt.step', 'step in fitSync',
+      'opt.step - fitSync step'], shapes.flatMap((s) => METHODS.map((m) => {
+      const r = find(results, 'dnsgd', s.name, m, t);
+      const a = r?.step?.median, b = r?.fitStep?.median;
+      return [common.shapeLabel(s), s.batch, m, T(a), T(b),
+        Number.isFinite(a - b) ? `${a - b < 0 ? '-' : ''}${T(Math.abs(a - b))}` : 'n/a'];
+    }))), '');
+  }
+
   const cgRows = results.e2e.filter((r) => r.lib === 'dnsgd' && r.cgIters > 0);
   if (cgRows.length) {
     md.push('## Newton solver: dnsgd default (conjugate gradients) vs dense, per step', '');
@@ -744,7 +771,9 @@ function report(results) {
   }
 
   md.push('## The price of the Newton half: epoch time of DN-SGD (and SGD-DN) / SGD', '');
-  md.push('From the per-epoch table. METHOD.md reports 1.6-4.3x for PyTorch on the paper\'s ' +
+  md.push('From the per-epoch table: the ratio of the medians, and in brackets that of the ' +
+    'fastest epochs (the least disturbed by anything else running; where the two differ ' +
+    'much, the machine was busy). METHOD.md reports 1.6-4.3x for PyTorch on the paper\'s ' +
     'shapes and 85x on the letter shape.', '');
   {
     const head = ['shape', 'K(d+1)'];
@@ -757,9 +786,10 @@ function report(results) {
       const row = [common.shapeLabel(s), common.newtonSize(s)];
       for (const lib of libs) {
         for (const t of THREADS) {
-          const sgd = find(results, lib, s.name, 'sgd', t)?.epoch?.median;
+          const sgd = find(results, lib, s.name, 'sgd', t)?.epoch;
           for (const m of ['dn-sgd', 'sgd-dn']) {
-            row.push(R(ratio(find(results, lib, s.name, m, t)?.epoch?.median, sgd)));
+            const e = find(results, lib, s.name, m, t)?.epoch;
+            row.push(`${R(ratio(e?.median, sgd?.median))} (${R(ratio(e?.min, sgd?.min))})`);
           }
         }
       }
@@ -859,7 +889,9 @@ async function main() {
   fs.mkdirSync(OUT, { recursive: true });
   const env = {
     date: new Date().toISOString(),
-    command: ['node bench/run.js', ...process.argv.slice(2)].join(' '),
+    command: [...['DNSGD_ADDON', 'DNSGD_BENCH_PYTHON'].filter((k) => process.env[k])
+      .map((k) => `${k}=${process.env[k]}`), 'node bench/run.js', ...process.argv.slice(2)]
+      .join(' '),
     cpu: cpuInfo(), node: process.version, v8: process.versions.v8,
     platform: `${os.platform()} ${os.release()} ${os.arch()}`,
     dnsgd: { version: require(path.join(ROOT, 'package.json')).version,
@@ -907,7 +939,7 @@ async function main() {
     const r = await startRunner('tfjs', process.execPath,
       [path.join(__dirname, 'tfjs_sgd.js'), '--serve'], process.env);
     if (r.error) {
-      env.tfjsWhy = `${r.error} (to enable: cd bench/peers && npm install)`;
+      env.tfjsWhy = r.error;
       runners.tfjsWhy = env.tfjsWhy;
     } else {
       runners.tfjs = r.runner;
@@ -920,7 +952,8 @@ async function main() {
   }
   if (env.tfjs) log(`TensorFlow.js ${env.tfjs.version}, backend ${env.tfjs.backend}, float32`);
 
-  const results = { env, check: [], e2e: [], tfjs: [], phases: [], sweeps: [], eventloop: [] };
+  const results = { env, check: [], e2e: [], tfjs: [], phases: [], sweeps: [], eventloop: [],
+    sectionSeconds: {} };
   const sections = { check: sectionCheck, e2e: sectionE2E, tfjs: sectionTfjs,
     phases: sectionPhases, sweeps: sectionSweeps, eventloop: sectionEventLoop };
   try {
@@ -933,7 +966,9 @@ async function main() {
         if (runners.tfjs) await runners.tfjs.close();
         runners.tfjs = null;
       }
+      const ts = Date.now();
       await sections[s](results);
+      results.sectionSeconds[s] = (Date.now() - ts) / 1000;
     }
   } finally {
     const all = [...Object.values(runners.dnsgd), ...Object.values(runners.torch), runners.tfjs];

@@ -128,7 +128,7 @@ export interface TrainerOptions {
 }
 
 interface NativeResult {
-  status: 'completed' | 'early-stopped' | 'aborted' | 'failed';
+  status: 'completed' | 'early-stopped' | 'aborted' | 'failed' | 'detached';
   epoch: number;
   step: number;
   stepsRun: number;
@@ -155,11 +155,17 @@ interface Plan {
  * fit() runs, predict, loss, gradient, step and a second fit on it are refused with a
  * DnsgdError of code 'ERR_BUSY' (they would race the worker thread that writes params).
  *
- * Limitation: a running fit keeps its arrays referenced, so the garbage collector cannot free
- * them, but JavaScript can still transfer their ArrayBuffers away (postMessage or
- * structuredClone with `transfer`), and Node-API has no way to forbid that. Do not transfer
- * the parameters or the data of a running fit; writing into them from JavaScript meanwhile
- * is allowed but races the training thread.
+ * Memory: fitSync() trains in place on the caller's arrays and, after every callback, checks
+ * that none was transferred or detached (it stops with a TypeError if one was). fit() trains
+ * on copies of the data and parameters that it owns, so nothing JavaScript does meanwhile
+ * can pull memory from under the training thread; it writes the weights back into
+ * net.params at every epoch end (an onEpoch callback sees that epoch's weights or a later
+ * epoch's) and when it ends, aborted or failed included. The copies cost one extra copy of
+ * the data for the length of the fit.
+ *
+ * Limitation: terminating a worker thread whose fit() is running waits for that fit to end
+ * (Node runs an addon's cleanup only after its pending work), so abort it through its signal
+ * first.
  */
 export class Trainer {
   readonly net: Network;
@@ -327,6 +333,13 @@ export class Trainer {
 
   private finish(r: NativeResult, plan: Plan): History {
     if (plan.callbackError.error !== undefined) throw plan.callbackError.error;
+    if (r.status === 'detached') {
+      throw new TypeError(
+        'an ArrayBuffer of this fit (the parameters, the data or a step history) was ' +
+          'transferred or detached while it ran; training stopped, and the weights could ' +
+          'not be written back where that memory was',
+      );
+    }
     if (r.status === 'aborted') {
       throw new AbortError(
         `the fit was aborted in epoch ${r.epoch} after ${r.stepsRun} steps; ` +

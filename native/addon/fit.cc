@@ -1,6 +1,9 @@
 // Stepper.fit: the whole training loop in C++, synchronously on the caller's thread or on a
 // libuv worker thread with progress queued back to the event loop.
 #include <cmath>
+#include <cstring>
+#include <mutex>
+#include <new>
 #include <string>
 
 #include "args.h"
@@ -55,22 +58,71 @@ const char* status_name(dnsgd::FitStatus s) {
   }
 }
 
-// Everything a fit needs, parsed and checked on the JS thread; references pin every array.
+// Everything a fit needs, parsed and checked on the JS thread. fitSync works on the JS
+// memory in place (pinned by references, re-checked after every callback); fit() works on
+// copies it owns, so nothing JavaScript does meanwhile (transfer, detach, environment
+// teardown) can pull memory from under the training thread.
 struct FitArgs {
   dnsgd::FitData train, val;
   dnsgd::FitOptions opt;
   double* theta = nullptr;
   double* step_loss = nullptr;
   double* step_seconds = nullptr;
+  size_t step_count = 0;  // values the step histories hold
   bool want_steps = false;
   std::vector<Napi::Reference<Napi::Value>> pins;
+  // fit() only: the owned copies the pointers above point into.
+  std::vector<double> own_x, own_y, own_vx, own_vy, own_theta, own_loss, own_seconds;
+  std::vector<int32_t> own_labels, own_vlabels;
+
+  void take_copies() {
+    auto copy = [](const auto* src, size_t n, auto& dst) {
+      dst.assign(src, src + n);
+      return dst.data();
+    };
+    const size_t n0 = x_cols, K = y_cols;
+    train.x = copy(train.x, (size_t)train.rows * n0, own_x);
+    if (train.y) train.y = copy(train.y, (size_t)train.rows * K, own_y);
+    if (train.labels) train.labels = copy(train.labels, (size_t)train.rows, own_labels);
+    if (val.rows > 0) {
+      val.x = copy(val.x, (size_t)val.rows * n0, own_vx);
+      if (val.y) val.y = copy(val.y, (size_t)val.rows * K, own_vy);
+      if (val.labels) val.labels = copy(val.labels, (size_t)val.rows, own_vlabels);
+    }
+    theta = copy(theta, param_count, own_theta);
+    own_loss.assign(step_count, 0.0);
+    own_seconds.assign(step_count, 0.0);
+    step_loss = own_loss.data();
+    step_seconds = own_seconds.data();
+  }
+  size_t x_cols = 0, y_cols = 0, param_count = 0;
 };
+
+// Copies src into a pinned Float64Array unless JavaScript detached or resized it meanwhile.
+bool write_back(const Napi::Reference<Napi::Value>& ref, const double* src, size_t n) {
+  Napi::Value v = ref.Value();
+  if (!v.IsTypedArray()) return false;
+  Napi::TypedArray t = v.As<Napi::TypedArray>();
+  if (t.ArrayBuffer().IsDetached() || t.ElementLength() < n) return false;
+  std::memcpy(static_cast<uint8_t*>(t.ArrayBuffer().Data()) + t.ByteOffset(), src,
+              n * sizeof(double));
+  return true;
+}
+
+// True when any pinned array lost its memory (transferred or detached).
+bool any_detached(const std::vector<Napi::Reference<Napi::Value>>& pins) {
+  for (const auto& r : pins) {
+    Napi::Value v = r.Value();
+    if (v.IsTypedArray() && v.As<Napi::TypedArray>().ArrayBuffer().IsDetached()) return true;
+  }
+  return false;
+}
 
 Napi::Object result_object(Napi::Env env, const dnsgd::FitResult& r,
                            const std::vector<dnsgd::EpochRecord>& epochs,
-                           const dnsgd::StepConfig& cfg) {
+                           const dnsgd::StepConfig& cfg, bool detached) {
   Napi::Object o = Napi::Object::New(env);
-  o.Set("status", status_name(r.status));
+  o.Set("status", detached ? "detached" : status_name(r.status));
   o.Set("epoch", r.epoch);
   o.Set("step", r.step);
   o.Set("stepsRun", r.steps_run);
@@ -114,95 +166,122 @@ Napi::Object result_object(Napi::Env env, const dnsgd::FitResult& r,
   return o;
 }
 
+// fitSync's observer: calls back on the caller's thread, and after every callback checks
+// that the callback left every pinned array attached, stopping the fit at once if not.
 class SyncObserver : public dnsgd::FitObserver {
  public:
   SyncObserver(Napi::Env env, Napi::FunctionReference& report, bool steps,
-               std::atomic<bool>& abort)
-      : env_(env), report_(report), steps_(steps), abort_(abort) {}
+               std::atomic<bool>& abort, const std::vector<Napi::Reference<Napi::Value>>& pins)
+      : env_(env), report_(report), steps_(steps), abort_(abort), pins_(pins) {}
   bool wants_steps() const override { return steps_; }
   void on_step(const dnsgd::StepRecord& r) override {
     call_report(env_, report_, step_progress(r));
+    check();
   }
   void on_epoch(const dnsgd::EpochRecord& r) override {
     epochs.push_back(r);
     call_report(env_, report_, epoch_progress(r));
+    check();
   }
-  bool stop_requested() override { return abort_.load(); }
+  bool stop_requested() override { return detached || abort_.load(); }
   std::vector<dnsgd::EpochRecord> epochs;
+  bool detached = false;
 
  private:
+  void check() {
+    if (!report_.IsEmpty() && any_detached(pins_)) detached = true;
+  }
   Napi::Env env_;
   Napi::FunctionReference& report_;
   bool steps_;
   std::atomic<bool>& abort_;
+  const std::vector<Napi::Reference<Napi::Value>>& pins_;
 };
 
 class FitWorker : public Napi::AsyncProgressQueueWorker<Progress> {
  public:
-  FitWorker(Napi::Env env, Stepper* owner, Napi::Object owner_obj, FitArgs&& args,
-            Napi::Function report)
+  FitWorker(Napi::Env env, std::shared_ptr<StepperCore> core, Napi::Object owner_obj,
+            FitArgs&& args, Napi::Function report)
       : Napi::AsyncProgressQueueWorker<Progress>(env, "dnsgd.fit"),
         deferred_(Napi::Promise::Deferred::New(env)),
-        owner_(owner),
+        core_(std::move(core)),
         args_(std::move(args)) {
     owner_ref_ = Napi::Persistent(owner_obj);
     if (!report.IsEmpty()) report_ = Napi::Persistent(report);
+    published_.assign(args_.own_theta.begin(), args_.own_theta.end());
   }
 
   Napi::Promise promise() { return deferred_.Promise(); }
   // Points the options at the validation data now that args_ has its final address.
   void set_validation(bool on) { args_.opt.validation = on ? &args_.val : nullptr; }
 
-  // Runs on a libuv worker thread: touches no JavaScript value, only pinned memory.
+  // Runs on a libuv worker thread: touches no JavaScript value, only memory it owns.
   void Execute(const ExecutionProgress& progress) override {
     struct Observer : dnsgd::FitObserver {
+      FitWorker& w;
       const ExecutionProgress& progress;
       bool steps;
-      std::atomic<bool>& abort;
-      std::vector<dnsgd::EpochRecord>& epochs;
-      Observer(const ExecutionProgress& p, bool s, std::atomic<bool>& a,
-               std::vector<dnsgd::EpochRecord>& e)
-          : progress(p), steps(s), abort(a), epochs(e) {}
+      Observer(FitWorker& fw, const ExecutionProgress& p, bool s) : w(fw), progress(p), steps(s) {}
       bool wants_steps() const override { return steps; }
       void on_step(const dnsgd::StepRecord& r) override {
         Progress p = step_progress(r);
         progress.Send(&p, 1);
       }
       void on_epoch(const dnsgd::EpochRecord& r) override {
-        epochs.push_back(r);
+        w.epochs_.push_back(r);
+        {
+          // The weights at this epoch's end, for the event loop to copy into params.
+          std::lock_guard<std::mutex> lock(w.publish_mu_);
+          std::memcpy(w.published_.data(), w.args_.theta, sizeof(double) * w.published_.size());
+        }
         Progress p = epoch_progress(r);
         progress.Send(&p, 1);
       }
-      bool stop_requested() override { return abort.load(); }
-    } observer(progress, args_.want_steps && !report_.IsEmpty(), owner_->abort_flag(), epochs_);
-    result_ = dnsgd::fit(owner_->core(), args_.theta, args_.train, args_.opt, observer,
-                         owner_->pool(), args_.step_loss, args_.step_seconds);
+      bool stop_requested() override { return w.core_->abort.load(); }
+    } observer(*this, progress, args_.want_steps && !report_.IsEmpty());
+    result_ = dnsgd::fit(core_->stepper, args_.theta, args_.train, args_.opt, observer,
+                         core_->pool, args_.step_loss, args_.step_seconds);
   }
 
-  // Main thread, in order, before OnOK.
+  // Main thread, in order, before OnOK. An epoch record first brings params up to date, so
+  // an onEpoch callback sees the weights of that epoch (or a later one).
   void OnProgress(const Progress* data, size_t count) override {
     Napi::HandleScope scope(Env());
-    for (size_t i = 0; i < count; ++i) call_report(Env(), report_, data[i]);
+    for (size_t i = 0; i < count; ++i) {
+      if (data[i].kind == 1) {
+        std::lock_guard<std::mutex> lock(publish_mu_);
+        detached_ |= !write_back(args_.pins[0], published_.data(), published_.size());
+      }
+      call_report(Env(), report_, data[i]);
+    }
   }
 
   void OnOK() override {
-    owner_->busy().store(false);
-    deferred_.Resolve(result_object(Env(), result_, epochs_, owner_->core().config()));
+    core_->busy.store(false);
+    detached_ |= !write_back(args_.pins[0], args_.theta, args_.param_count);
+    size_t n = result_.steps_run;
+    detached_ |= !write_back(args_.pins[args_.pins.size() - 2], args_.step_loss, n);
+    detached_ |= !write_back(args_.pins[args_.pins.size() - 1], args_.step_seconds, n);
+    deferred_.Resolve(result_object(Env(), result_, epochs_, core_->stepper.config(),
+                                    detached_));
   }
 
   void OnError(const Napi::Error& e) override {
-    owner_->busy().store(false);
+    core_->busy.store(false);
     deferred_.Reject(e.Value());
   }
 
  private:
   Napi::Promise::Deferred deferred_;
-  Stepper* owner_;
-  Napi::ObjectReference owner_ref_;  // keeps the Stepper alive while the fit runs
+  std::shared_ptr<StepperCore> core_;  // outlives the JS Stepper if the environment ends
+  Napi::ObjectReference owner_ref_;    // keeps the Stepper object alive while the fit runs
   Napi::FunctionReference report_;
   FitArgs args_;
   dnsgd::FitResult result_;
   std::vector<dnsgd::EpochRecord> epochs_;
+  std::mutex publish_mu_;
+  std::vector<double> published_;
+  bool detached_ = false;
 };
 
 double seed_arg(Napi::Env env, Napi::Value v) {
@@ -220,8 +299,8 @@ double seed_arg(Napi::Env env, Napi::Value v) {
 //            evalEvery }
 Napi::Value Stepper::JsFit(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  const dnsgd::Arch& arch = stepper_->arch();
-  if (busy_.load()) {
+  const dnsgd::Arch& arch = core_->stepper.arch();
+  if (core_->busy.load()) {
     Napi::Error e = Napi::Error::New(env, "a fit is already running with this optimizer");
     e.Set("code", Napi::String::New(env, "ERR_BUSY"));
     throw e;
@@ -304,29 +383,40 @@ Napi::Value Stepper::JsFit(const Napi::CallbackInfo& info) {
                              names[i - 1]);
     }
   }
+  // pins[0] is params and the last two are the step histories; the data sit in between.
   for (size_t i : {0, 1, 2, 4, 5, 8, 9})
     if (info[i].IsObject()) a.pins.push_back(Napi::Persistent(info[i]));
+  a.step_count = (size_t)total;
+  a.x_cols = arch.inputs();
+  a.y_cols = arch.outputs();
+  a.param_count = arch.param_count();
   Napi::Function report;
   if (info[10].IsFunction()) report = info[10].As<Napi::Function>();
   a.want_steps = info[11].ToBoolean();
   bool async = info[12].ToBoolean();
 
-  abort_.store(false);
-  busy_.store(true);
+  core_->abort.store(false);
+  core_->busy.store(true);
   if (!async) {
     struct Release {
       std::atomic<bool>& b;
       ~Release() { b.store(false); }
-    } release{busy_};
+    } release{core_->busy};
     if (has_val) a.opt.validation = &a.val;
     Napi::FunctionReference rep;
     if (!report.IsEmpty()) rep = Napi::Persistent(report);
-    SyncObserver obs(env, rep, a.want_steps, abort_);
-    dnsgd::FitResult r = dnsgd::fit(*stepper_, a.theta, a.train, a.opt, obs, pool_.get(),
+    SyncObserver obs(env, rep, a.want_steps, core_->abort, a.pins);
+    dnsgd::FitResult r = dnsgd::fit(core_->stepper, a.theta, a.train, a.opt, obs, core_->pool,
                                     a.step_loss, a.step_seconds);
-    return result_object(env, r, obs.epochs, stepper_->config());
+    return result_object(env, r, obs.epochs, core_->stepper.config(), obs.detached);
   }
-  auto* worker = new FitWorker(env, this, Value(), std::move(a), report);
+  try {
+    a.take_copies();
+  } catch (const std::bad_alloc&) {
+    core_->busy.store(false);
+    range_error(env, "not enough memory to copy the training data for fit(); use fitSync()");
+  }
+  auto* worker = new FitWorker(env, core_, Value(), std::move(a), report);
   worker->set_validation(has_val);
   Napi::Promise promise = worker->promise();
   worker->Queue();

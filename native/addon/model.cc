@@ -49,10 +49,7 @@ Model* Model::FromValue(Napi::Env env, Napi::Value v) {
   return Napi::ObjectWrap<Model>::Unwrap(o);
 }
 
-dnsgd::ThreadPool* Model::pool() {
-  if (!pool_) pool_ = std::make_unique<dnsgd::ThreadPool>(dnsgd::default_thread_count());
-  return pool_.get();
-}
+dnsgd::ThreadPool* Model::pool() { return dnsgd::shared_pool(dnsgd::default_thread_count()); }
 
 Napi::Float64Array Model::params_arg(const Napi::CallbackInfo& info, size_t i) {
   Napi::Float64Array p = float64_arg(info, i, "params");

@@ -37,7 +37,18 @@ class Model : public Napi::ObjectWrap<Model> {
   dnsgd::Workspace ws_;
   dnsgd::NewtonSolver solver_;
   std::vector<double> grad_;
-  std::unique_ptr<dnsgd::ThreadPool> pool_;
+};
+
+// What a running fit shares with its Stepper object. Held through shared_ptr so that it
+// outlives the JS object if the environment tears down (a terminated worker thread) while the
+// fit still runs on a libuv thread.
+struct StepperCore {
+  explicit StepperCore(const dnsgd::Arch& arch, const dnsgd::StepConfig& cfg, int threads)
+      : stepper(arch, cfg), pool(dnsgd::shared_pool(threads)) {}
+  dnsgd::Stepper stepper;
+  dnsgd::ThreadPool* pool;
+  std::atomic<bool> busy{false};   // a fit holds it: step() and a second fit are refused
+  std::atomic<bool> abort{false};  // polled by the fit between steps
 };
 
 class Stepper : public Napi::ObjectWrap<Stepper> {
@@ -46,11 +57,8 @@ class Stepper : public Napi::ObjectWrap<Stepper> {
   explicit Stepper(const Napi::CallbackInfo& info);
   static Stepper* FromValue(Napi::Env env, Napi::Value v);
 
-  dnsgd::Stepper& core() { return *stepper_; }
-  dnsgd::ThreadPool* pool() { return pool_.get(); }
-  // Held by a running fit: step() and a second fit are refused until it ends.
-  std::atomic<bool>& busy() { return busy_; }
-  std::atomic<bool>& abort_flag() { return abort_; }
+  ~Stepper();
+  const std::shared_ptr<StepperCore>& core() const { return core_; }
 
  private:
   Napi::Value JsStep(const Napi::CallbackInfo& info);
@@ -59,10 +67,15 @@ class Stepper : public Napi::ObjectWrap<Stepper> {
   Napi::Value JsFit(const Napi::CallbackInfo& info);
   Napi::Value JsAbort(const Napi::CallbackInfo& info);
 
-  std::unique_ptr<dnsgd::Stepper> stepper_;
-  std::unique_ptr<dnsgd::ThreadPool> pool_;
-  std::atomic<bool> busy_{false};
-  std::atomic<bool> abort_{false};
+  std::shared_ptr<StepperCore> core_;
+  // Stops a running fit when the environment shuts down (a worker thread ending). Owned here
+  // and freed by the destructor, which may run after the hook (finalizers run at teardown).
+  struct CleanupHook {
+    std::weak_ptr<StepperCore> core;
+    bool ran = false;
+  };
+  static void OnCleanup(void* arg);
+  CleanupHook* cleanup_ = nullptr;
 };
 
 // Instance data of the addon: constructors used to recognise native objects.

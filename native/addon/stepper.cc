@@ -104,7 +104,7 @@ Stepper* Stepper::FromValue(Napi::Env env, Napi::Value v) {
 }
 
 static void refuse_if_busy(Napi::Env env, Stepper* s) {
-  if (s->busy().load()) {
+  if (s->core()->busy.load()) {
     Napi::Error e = Napi::Error::New(env, "the optimizer is training this network in a fit");
     e.Set("code", Napi::String::New(env, "ERR_BUSY"));
     throw e;
@@ -113,13 +113,12 @@ static void refuse_if_busy(Napi::Env env, Stepper* s) {
 
 Napi::Value Stepper::JsSetThreads(const Napi::CallbackInfo& info) {
   refuse_if_busy(info.Env(), this);
-  int threads = int_arg(info, 0, "threads", 1, 256);
-  if (threads != pool_->size()) pool_ = std::make_unique<dnsgd::ThreadPool>(threads);
+  core_->pool = dnsgd::shared_pool(int_arg(info, 0, "threads", 1, 256));
   return info.Env().Undefined();
 }
 
 Napi::Value Stepper::JsAbort(const Napi::CallbackInfo& info) {
-  abort_.store(true);
+  core_->abort.store(true);
   return info.Env().Undefined();
 }
 
@@ -131,12 +130,28 @@ Stepper::Stepper(const Napi::CallbackInfo& info) : Napi::ObjectWrap<Stepper>(inf
   dnsgd::StepConfig cfg = step_config(env, info[1].As<Napi::Object>());
   int threads = info[2].IsUndefined() ? dnsgd::default_thread_count()
                                       : int_arg(info, 2, "threads", 1, 256);
-  stepper_ = std::make_unique<dnsgd::Stepper>(model->arch(), cfg);
-  pool_ = std::make_unique<dnsgd::ThreadPool>(threads);
+  core_ = std::make_shared<StepperCore>(model->arch(), cfg, threads);
+  cleanup_ = new CleanupHook{core_};
+  if (napi_add_env_cleanup_hook(env, &Stepper::OnCleanup, cleanup_) != napi_ok) {
+    delete cleanup_;
+    cleanup_ = nullptr;
+  }
+}
+
+void Stepper::OnCleanup(void* arg) {
+  auto* hook = static_cast<CleanupHook*>(arg);
+  hook->ran = true;
+  if (auto core = hook->core.lock()) core->abort.store(true);
+}
+
+Stepper::~Stepper() {
+  if (!cleanup_) return;
+  if (!cleanup_->ran) napi_remove_env_cleanup_hook(Env(), &Stepper::OnCleanup, cleanup_);
+  delete cleanup_;
 }
 
 Napi::Value Stepper::JsThreads(const Napi::CallbackInfo& info) {
-  return Napi::Number::New(info.Env(), pool_->size());
+  return Napi::Number::New(info.Env(), core_->pool->size());
 }
 
 // step(params, x, y, rows, stats): stats (Float64Array of 5) gets loss, H_max, shift, floor
@@ -145,7 +160,7 @@ Napi::Value Stepper::JsThreads(const Napi::CallbackInfo& info) {
 Napi::Value Stepper::JsStep(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   refuse_if_busy(env, this);
-  const dnsgd::Arch& arch = stepper_->arch();
+  const dnsgd::Arch& arch = core_->stepper.arch();
   Napi::Float64Array p = float64_arg(info, 0, "params");
   expect_length(env, p, arch.param_count(), "params");
   dnsgd::Batch b = batch_args(info, 1, arch);
@@ -163,14 +178,14 @@ Napi::Value Stepper::JsStep(const Napi::CallbackInfo& info) {
       range_error(env, "params must not share memory with y");
   }
   dnsgd::StepStats st;
-  dnsgd::StepStatus status = stepper_->step(p.Data(), b, &st, pool_.get());
+  dnsgd::StepStatus status = core_->stepper.step(p.Data(), b, &st, core_->pool);
   double* s = stats.Data();
   s[0] = st.loss;
   s[1] = st.newton.h_max;
   s[2] = st.newton.shift;
   s[3] = st.newton.floor;
   s[4] = st.newton.cg_iters;
-  if (status != dnsgd::StepStatus::Ok) throw_step_error(env, status, st, stepper_->config());
+  if (status != dnsgd::StepStatus::Ok) throw_step_error(env, status, st, core_->stepper.config());
   return Napi::Number::New(env, st.loss);
 }
 

@@ -173,6 +173,13 @@ FitResult fit(Stepper& stepper, double* theta, const FitData& train, const FitOp
         observer.on_step(sr);
       }
     }
+    // A callback may have asked to stop (and its caller may no longer own the memory), so
+    // nothing is read or written past this point once it has.
+    if (observer.stop_requested()) {
+      res.status = FitStatus::Aborted;
+      res.epoch = epoch;
+      return res;
+    }
 
     EpochRecord er;
     er.epoch = epoch;
@@ -192,6 +199,10 @@ FitResult fit(Stepper& stepper, double* theta, const FitData& train, const FitOp
     er.eval_seconds = epoch_eval;
     res.epoch = epoch;
     observer.on_epoch(er);
+    if (observer.stop_requested()) {
+      res.status = FitStatus::Aborted;
+      return res;
+    }
 
     if (opt.patience >= 0) {
       double monitored = monitor_val ? er.val_loss : er.train_loss;

@@ -2,12 +2,18 @@
 
 #include <cstdlib>
 #include <string>
+#include <system_error>
 
 namespace dnsgd {
 
 ThreadPool::ThreadPool(int threads) : threads_(threads < 1 ? 1 : threads) {
   workers_.reserve(threads_ - 1);
-  for (int i = 1; i < threads_; ++i) workers_.emplace_back([this] { worker_loop(); });
+  try {
+    for (int i = 1; i < threads_; ++i) workers_.emplace_back([this] { worker_loop(); });
+  } catch (const std::system_error&) {
+    // Out of threads: work with those that started (the caller's thread always counts).
+  }
+  threads_ = static_cast<int>(workers_.size()) + 1;
 }
 
 ThreadPool::~ThreadPool() {
@@ -65,6 +71,16 @@ void ThreadPool::worker_loop() {
     }
     drain();
   }
+}
+
+ThreadPool* shared_pool(int threads) {
+  threads = threads < 1 ? 1 : threads > 256 ? 256 : threads;
+  static std::mutex mu;
+  // Never destroyed: worker threads must not be joined during static destruction at exit.
+  static ThreadPool* pools[257] = {};
+  std::lock_guard<std::mutex> lock(mu);
+  if (!pools[threads]) pools[threads] = new ThreadPool(threads);
+  return pools[threads];
 }
 
 int default_thread_count() {

@@ -2,9 +2,12 @@
 //
 // The calling thread always takes part, so a pool of size 1 starts no thread at all and
 // run() is a plain loop. Tasks are indices 0..count-1; run() returns when all are done.
-// One run() at a time per pool: callers that share a pool must not call it concurrently.
+// Pools are shared (shared_pool): when a second caller finds the pool busy, it runs its tasks
+// on its own thread instead of waiting, so concurrent trainings never block each other and
+// every kernel gives the same bits whatever the thread count.
 #pragma once
 
+#include <atomic>
 #include <condition_variable>
 #include <cstdint>
 #include <mutex>
@@ -26,11 +29,12 @@ class ThreadPool {
   template <class F>
   void run(int count, F&& fn) {
     if (count <= 0) return;
-    if (threads_ == 1 || count == 1) {
+    if (threads_ == 1 || count == 1 || running_.exchange(true, std::memory_order_acquire)) {
       for (int t = 0; t < count; ++t) fn(t);
       return;
     }
     dispatch(count, &invoke<F>, &fn);
+    running_.store(false, std::memory_order_release);
   }
 
  private:
@@ -53,7 +57,13 @@ class ThreadPool {
   int count_ = 0;
   int next_ = 0;
   int pending_ = 0;
+  std::atomic<bool> running_{false};
 };
+
+// The process-wide pool of `threads` threads (clamped to [1, 256]), created on first use and
+// kept for the life of the process, so that any number of networks and optimizers share a
+// handful of threads.
+ThreadPool* shared_pool(int threads);
 
 // Threads to use by default: DNSGD_THREADS when set to a positive integer, else the core count.
 int default_thread_count();

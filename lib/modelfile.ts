@@ -65,6 +65,21 @@ export function saveModel(net: Network, path: string): void {
   const prefix = encodePrefix(net, 'save');
   const target = nodePath.resolve(path);
   const dir = nodePath.dirname(target);
+  // Renaming replaces whatever the name points at: a device, a FIFO, a directory or a
+  // symbolic link would be swapped for a regular file. Only a regular file is replaced.
+  let existing: fs.Stats | undefined;
+  try {
+    existing = fs.lstatSync(target);
+  } catch {
+    existing = undefined;
+  }
+  if (existing && !existing.isFile()) {
+    const kind = existing.isSymbolicLink() ? 'a symbolic link'
+      : existing.isDirectory() ? 'a directory' : 'not a regular file';
+    throw new DnsgdError('ERR_MODEL_FILE',
+      `cannot save model to '${path}': it is ${kind}; only a regular file is replaced`,
+      { path });
+  }
   // Hidden, unique, and short enough for NAME_MAX even when the target's name is not.
   const tmp = nodePath.join(dir, `.${nodePath.basename(target).slice(0, 64)}.` +
     `${process.pid}.${randomBytes(6).toString('hex')}.tmp`);

@@ -187,6 +187,11 @@ export class Network {
     const rows = this.checkBatch(x, y);
     this.checkIdle('lastLayerHessian');
     const n = this.outputs * (this.layers[this.depth - 1] + 1);
+    // 2^27 doubles is 1 GiB: past that a dense matrix is a mistake, not an inspection.
+    if (n * n > 2 ** 27) {
+      throw v.rangeError('the last layer', `at most ${Math.floor(Math.sqrt(2 ** 27))} ` +
+        'parameters for a dense Hessian (1 GiB)', `${n}, a ${n} x ${n} matrix`);
+    }
     const h = new Float64Array(n * n);
     this.native.hessian(this.params, x, y, rows, h);
     return h;

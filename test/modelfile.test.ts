@@ -453,9 +453,25 @@ describe('Network#save and Network.load', () => {
     const target = path.join(dir, 'model.dnsgd');
     fs.mkdirSync(target);
     fs.writeFileSync(path.join(target, 'keep.txt'), 'old');
-    modelError(() => sample().save(target), /cannot move the temporary file over the target/);
+    modelError(() => sample().save(target), /it is a directory/);
     expect(fs.readdirSync(dir)).to.deep.equal(['model.dnsgd']);
     expect(fs.readFileSync(path.join(target, 'keep.txt'), 'utf8')).to.equal('old');
+  });
+
+  it('refuses to replace a symbolic link or a FIFO (only a regular file is replaced)', () => {
+    const dir = freshDir();
+    const real = path.join(dir, 'real.txt');
+    fs.writeFileSync(real, 'old');
+    const link = path.join(dir, 'link.dnsgd');
+    fs.symlinkSync(real, link);
+    modelError(() => sample().save(link), /symbolic link/);
+    expect(fs.lstatSync(link).isSymbolicLink()).to.equal(true);
+    expect(fs.readFileSync(real, 'utf8')).to.equal('old');
+    const fifo = path.join(dir, 'pipe.dnsgd');
+    execFileSync('mkfifo', [fifo]);
+    modelError(() => sample().save(fifo), /not a regular file/);
+    expect(fs.lstatSync(fifo).isFIFO()).to.equal(true);
+    expect(fs.readdirSync(dir).sort()).to.deep.equal(['link.dnsgd', 'pipe.dnsgd', 'real.txt']);
   });
 
   it('failing mid-write (disk full) or at fsync keeps the old file and leaves no temp', () => {

@@ -104,3 +104,29 @@ describe('robustness', () => {
     expect(same || moved).to.equal(true);
   });
 });
+
+describe('unusual but valid memory', () => {
+  const sab = <T extends Float64Array | Int32Array>(n: number, C: { new (b: ArrayBufferLike): T;
+    BYTES_PER_ELEMENT: number }): T => new C(new SharedArrayBuffer(n * C.BYTES_PER_ELEMENT));
+
+  it('trains on SharedArrayBuffer-backed data like on ordinary arrays', async () => {
+    const x = sab(60, Float64Array), y = sab(20, Int32Array);
+    x.set(randomMatrix(20, 3, 1));
+    for (let i = 0; i < 20; i++) y[i] = i % 3;
+    const a = new Network({ layers: [3, 4, 3], output: 'softmax', seed: 1 });
+    const b = a.clone(), c = a.clone();
+    const plain = { x: Float64Array.from(x), y: Int32Array.from(y) };
+    new Trainer(a, new SGD()).fitSync(plain, { epochs: 3 });
+    new Trainer(b, new SGD()).fitSync({ x, y }, { epochs: 3 });
+    await new Trainer(c, new SGD()).fit({ x, y }, { epochs: 3 });
+    expect(Array.from(b.params)).to.deep.equal(Array.from(a.params));
+    expect(Array.from(c.params)).to.deep.equal(Array.from(a.params));
+    expect(b.loss(x, y)).to.equal(a.loss(plain.x, plain.y));
+  });
+
+  it('refuses a dense last-layer Hessian above 1 GiB instead of trying', () => {
+    const net = new Network({ layers: [2, 2000, 26], output: 'softmax', seed: 1 });
+    expect(() => net.lastLayerHessian(new Float64Array(2), new Int32Array(1)))
+      .to.throw(RangeError, /dense Hessian/);
+  });
+});

@@ -82,8 +82,7 @@ dnsgd::Batch batch_args(const Napi::CallbackInfo& info, size_t i, const dnsgd::A
     range_error(env, "y must have " + std::to_string(rows) + " labels, got " +
                          std::to_string(ta.ElementLength()));
   // Both kinds share the bytes of an int32 for labels in [0, K); anything else is refused.
-  const uint32_t* raw = reinterpret_cast<const uint32_t*>(
-      static_cast<const uint8_t*>(ta.ArrayBuffer().Data()) + ta.ByteOffset());
+  const uint32_t* raw = reinterpret_cast<const uint32_t*>(typed_bytes(env, t).data);
   for (int32_t r = 0; r < rows; ++r)
     if (raw[r] >= (uint32_t)arch.outputs())
       range_error(env, "y[" + std::to_string(r) + "] must be a class label in [0, " +
@@ -92,6 +91,20 @@ dnsgd::Batch batch_args(const Napi::CallbackInfo& info, size_t i, const dnsgd::A
                                 ? std::to_string((int32_t)raw[r])
                                 : std::to_string(raw[r])));
   b.labels = reinterpret_cast<const int32_t*>(raw);
+  return b;
+}
+
+Bytes typed_bytes(Napi::Env env, Napi::Value v) {
+  Bytes b;
+  napi_typedarray_type type;
+  size_t length = 0, offset = 0;
+  void* data = nullptr;
+  napi_value buffer;
+  if (napi_get_typedarray_info(env, v, &type, &length, &data, &buffer, &offset) != napi_ok)
+    type_error(env, "expected a typed array");
+  if (data == nullptr) return b;
+  b.data = static_cast<uint8_t*>(data);
+  b.length = Napi::TypedArray(env, v).ByteLength();
   return b;
 }
 

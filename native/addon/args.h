@@ -32,6 +32,14 @@ void expect_finite(Napi::Env env, const double* v, size_t n, size_t cols, const 
 // Int32Array or Uint32Array (softmax). All values must be finite.
 dnsgd::Batch batch_args(const Napi::CallbackInfo& info, size_t i, const dnsgd::Arch& arch);
 
+// The memory of any typed array (ArrayBuffer- or SharedArrayBuffer-backed): its first byte
+// and its length in bytes. A detached array gives null and 0.
+struct Bytes {
+  uint8_t* data = nullptr;
+  size_t length = 0;
+};
+Bytes typed_bytes(Napi::Env env, Napi::Value v);
+
 // True when the two memory ranges overlap; outputs must not overlap inputs.
 bool overlaps(const void* a, size_t abytes, const void* b, size_t bbytes);
 

@@ -102,10 +102,10 @@ struct FitArgs {
 bool write_back(const Napi::Reference<Napi::Value>& ref, const double* src, size_t n) {
   Napi::Value v = ref.Value();
   if (!v.IsTypedArray()) return false;
-  Napi::TypedArray t = v.As<Napi::TypedArray>();
-  if (t.ArrayBuffer().IsDetached() || t.ElementLength() < n) return false;
-  std::memcpy(static_cast<uint8_t*>(t.ArrayBuffer().Data()) + t.ByteOffset(), src,
-              n * sizeof(double));
+  Bytes b = typed_bytes(v.Env(), v);
+  if (n == 0) return true;
+  if (b.data == nullptr || b.length < n * sizeof(double)) return false;
+  std::memcpy(b.data, src, n * sizeof(double));
   return true;
 }
 
@@ -113,7 +113,8 @@ bool write_back(const Napi::Reference<Napi::Value>& ref, const double* src, size
 bool any_detached(const std::vector<Napi::Reference<Napi::Value>>& pins) {
   for (const auto& r : pins) {
     Napi::Value v = r.Value();
-    if (v.IsTypedArray() && v.As<Napi::TypedArray>().ArrayBuffer().IsDetached()) return true;
+    // A detached array reports no memory; none of a fit's arrays is empty otherwise.
+    if (v.IsTypedArray() && typed_bytes(v.Env(), v).data == nullptr) return true;
   }
   return false;
 }
@@ -364,9 +365,9 @@ Napi::Value Stepper::JsFit(const Napi::CallbackInfo& info) {
     size_t pb = p.ByteLength();
     auto bytes_of = [](Napi::Value v, const void** data, size_t* len) {
       if (!v.IsTypedArray()) return false;
-      Napi::TypedArray t = v.As<Napi::TypedArray>();
-      *data = static_cast<const uint8_t*>(t.ArrayBuffer().Data()) + t.ByteOffset();
-      *len = t.ByteLength();
+      Bytes b = typed_bytes(v.Env(), v);
+      *data = b.data;
+      *len = b.length;
       return true;
     };
     const char* names[] = {"x", "y", "", "validation x", "validation y", "", "", "stepLoss",

@@ -172,9 +172,8 @@ Napi::Value Stepper::JsStep(const Napi::CallbackInfo& info) {
       overlaps(p.Data(), pbytes, stats.Data(), stats.ByteLength()))
     range_error(env, "params must not share memory with x or stats");
   if (info[2].IsTypedArray()) {
-    Napi::TypedArray y = info[2].As<Napi::TypedArray>();
-    const uint8_t* yd = static_cast<const uint8_t*>(y.ArrayBuffer().Data()) + y.ByteOffset();
-    if (overlaps(p.Data(), pbytes, yd, y.ByteLength()))
+    Bytes yb = typed_bytes(env, info[2]);
+    if (overlaps(p.Data(), pbytes, yb.data, yb.length))
       range_error(env, "params must not share memory with y");
   }
   dnsgd::StepStats st;

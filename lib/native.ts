@@ -4,6 +4,16 @@ import * as path from 'path';
 
 import { packageRoot } from './root';
 
+// The kernels ignore a DNSGD_THREADS they cannot read and use the core count; say so once.
+const threadsEnv = process.env.DNSGD_THREADS;
+if (threadsEnv !== undefined && !/^(?:[1-9]\d?|1\d\d|2[0-4]\d|25[0-6])$/.test(threadsEnv)) {
+  process.emitWarning(
+    `DNSGD_THREADS must be an integer in [1, 256]; got ${JSON.stringify(threadsEnv)}, so the ` +
+      'number of cores is used',
+    { code: 'DNSGD_THREADS' },
+  );
+}
+
 function load(): any {
   const override = process.env.DNSGD_ADDON;
   if (override) return require(path.resolve(override));

@@ -62,7 +62,8 @@ export class Network {
       throw v.rangeError('layers', 'between 2 and 64 sizes (inputs, hidden..., outputs)',
         `${layers.length} sizes`);
     }
-    layers.forEach((n, i) => v.integer(`layers[${i}]`, n, 1, MAX_LAYER));
+    // An index loop, not forEach, so that holes in a sparse array are checked too.
+    for (let i = 0; i < layers.length; i++) v.integer(`layers[${i}]`, layers[i], 1, MAX_LAYER);
     this.layers = Object.freeze([...layers]);
     this.activation = v.oneOf('activation', options.activation ?? 'sigmoid', ACTIVATIONS);
     this.output = v.oneOf('output', options.output ?? 'linear', OUTPUTS);
@@ -277,8 +278,14 @@ export class Network {
     return rows;
   }
 
-  /** @internal refuses use while a fit holds the network. */
+  /** @internal refuses use while a fit holds the network, or after params lost its memory. */
   checkIdle(what: string): void {
+    if (this.params.length === 0 && this.offsets[this.depth] > 0) {
+      throw new TypeError(
+        `${what} refused: net.params has no memory left (its ArrayBuffer was transferred or ` +
+          'detached)',
+      );
+    }
     if (this.busy !== null) {
       throw new DnsgdError(
         'ERR_BUSY',

@@ -273,7 +273,10 @@ export interface DampedNewtonOptions extends CommonOptions {
   order?: 'newton-first' | 'sgd-first';
   /** Damping coefficient, >= 0, added with H_max to the Hessian's diagonal. Default 0. */
   alpha?: number;
-  /** Learning rate of the front layers only (never scales the Newton step). Default 0.01. */
+  /**
+   * Learning rate of the front layers only (never scales the Newton step), >= 0; 0 freezes
+   * them, leaving the Newton step on the last layer alone. Default 0.01.
+   */
   lr?: number;
   /** Scale of the Newton step, > 0. Default 1 (the paper's value). */
   eta?: number;

@@ -147,7 +147,7 @@ interface Plan {
   metric: 'rmse' | 'accuracy';
   hasVal: boolean;
   options: FitOptions;
-  callbackError: { error?: unknown };
+  callbackError: { thrown?: boolean; error?: unknown };
 }
 
 /**
@@ -304,20 +304,21 @@ export class Trainer {
     const stepLoss = new Float64Array(perEpoch * epochs);
     const stepSeconds = new Float64Array(perEpoch * epochs);
     const metric = net.output === 'linear' ? 'rmse' : 'accuracy';
-    const callbackError: { error?: unknown } = {};
+    const callbackError: { thrown?: boolean; error?: unknown } = {};
     const { onEpoch, onStep } = options;
     // User callbacks never throw into native code: the first exception stops the fit and is
     // rethrown once it has ended.
     const report = onEpoch || onStep
       ? (kind: number, a: number, b: number, c: number, d: number, e: number, f: number,
          g: number, h: number, i: number) => {
-          if (callbackError.error !== undefined) return;
+          if (callbackError.thrown) return;
           try {
             if (kind === 0) onStep?.({ epoch: a, step: b, loss: c, seconds: d });
             else onEpoch?.(epochRecord({ epoch: a, steps: b, trainLoss: c, trainMetric: d,
               valLoss: e, valMetric: f, seconds: g, elapsed: h, evalSeconds: i }, metric,
               valRows > 0));
           } catch (err) {
+            callbackError.thrown = true;
             callbackError.error = err;
             this.optimizer.stepperFor(net).abort();
           }
@@ -332,7 +333,7 @@ export class Trainer {
   }
 
   private finish(r: NativeResult, plan: Plan): History {
-    if (plan.callbackError.error !== undefined) throw plan.callbackError.error;
+    if (plan.callbackError.thrown) throw plan.callbackError.error;
     if (r.status === 'detached') {
       throw new TypeError(
         'an ArrayBuffer of this fit (the parameters, the data or a step history) was ' +

@@ -33,6 +33,10 @@ describe('bad arguments', () => {
       expect(() => new Network({ layers: [3, '4', 1] as never })).to.throw(TypeError, /string/);
       expect(() => new Network({ layers: [3, NaN, 1] })).to.throw(RangeError, /NaN/);
     });
+    it('checks the holes of a sparse layers array', () => {
+      // eslint-disable-next-line no-sparse-arrays
+      expect(() => new Network({ layers: [, 1] as never })).to.throw(TypeError, /layers\[0\]/);
+    });
     it('suggests the option that was meant', () => {
       expect(() => new Network({ layers: [3, 1], activaton: 'tanh' } as never)).to.throw(
         TypeError, /unknown option 'activaton'; did you mean 'activation'/);
@@ -119,5 +123,17 @@ describe('bad arguments', () => {
       expect(() => new SGD({ learningRate: 0.1 } as never)).to.throw(TypeError, /unknown option/);
       expect(() => Optimizer.from('sgd', { lrr: 1 })).to.throw(TypeError, /did you mean 'lr'/);
     });
+  });
+});
+
+describe('environment', () => {
+  it('warns once, with a code, about a DNSGD_THREADS it cannot use', () => {
+    const { spawnSync } = require('child_process') as typeof import('child_process');
+    const lib = require('path').join(__dirname, '..', 'lib');
+    const r = spawnSync(process.execPath, ['-e', `require(${JSON.stringify(lib)})`], {
+      env: { ...process.env, DNSGD_THREADS: 'abc' },
+    });
+    expect(r.status).to.equal(0);
+    expect(r.stderr.toString()).to.match(/DNSGD_THREADS.*integer in \[1, 256\].*"abc"/);
   });
 });

@@ -181,6 +181,19 @@ describe('Trainer', () => {
       expect(net.busy).to.equal(null);
     });
 
+    it('rethrows even `throw undefined` from a callback, not an AbortError', () => {
+      const net = new Network({ layers: [5, 4, 1], seed: 1 });
+      let caught: unknown = 'nothing';
+      try {
+        new Trainer(net, new SGD()).fitSync(regression(50, 1), {
+          epochs: 3, onEpoch: () => { throw undefined; },
+        });
+      } catch (e) {
+        caught = e;
+      }
+      expect(caught).to.equal(undefined);
+    });
+
     it('refuses bad options, naming them', () => {
       const net = new Network({ layers: [5, 4, 1], seed: 1 });
       const t = new Trainer(net, new SGD());

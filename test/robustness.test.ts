@@ -57,7 +57,8 @@ describe('robustness', () => {
     expect(() => new Trainer(net, new SGD()).fitSync(data(500, 10), {
       epochs: 5,
       onStep: (s) => {
-        if (s.step === 3) structuredClone(net.params.buffer, { transfer: [net.params.buffer] });
+        const buffer = net.params.buffer as ArrayBuffer;
+        if (s.step === 3) structuredClone(buffer, { transfer: [buffer] });
       },
     })).to.throw(TypeError, /transferred or detached/);
   });
@@ -68,7 +69,7 @@ describe('robustness', () => {
     const d = data(2000, 10);
     const copy = { x: Float64Array.from(d.x), y: Float64Array.from(d.y) };
     const running = new Trainer(net, new SGD()).fit(d, { epochs: 20, seed: 3 });
-    structuredClone(d.x.buffer, { transfer: [d.x.buffer] });
+    structuredClone(d.x.buffer, { transfer: [d.x.buffer as ArrayBuffer] });
     await running;
     new Trainer(ref, new SGD()).fitSync(copy, { epochs: 20, seed: 3 });
     expect(Buffer.from(net.params.buffer).equals(Buffer.from(ref.params.buffer))).to.equal(true);
@@ -77,7 +78,7 @@ describe('robustness', () => {
   it('rejects fit() with a TypeError when the parameters are transferred meanwhile', async () => {
     const net = new Network({ layers: [10, 8, 1], seed: 1 });
     const running = new Trainer(net, new SGD()).fit(data(2000, 10), { epochs: 50 });
-    structuredClone(net.params.buffer, { transfer: [net.params.buffer] });
+    structuredClone(net.params.buffer, { transfer: [net.params.buffer as ArrayBuffer] });
     let err: unknown;
     try {
       await running;

@@ -1,6 +1,6 @@
 // Public entry point of dnsgd.
 export { Network } from './network';
-export type { Activation, NetworkOptions, OutputKind, Targets } from './network';
+export type { Activation, InitScheme, NetworkOptions, OutputKind, Targets } from './network';
 export { Optimizer, SGD, Adam, DampedNewton, OPTIMIZER_NAMES } from './optimizers';
 export type {
   AdamOptions, CommonOptions, DampedNewtonOptions, FrontRule, NewtonSolver, OptimizerName,

@@ -14,7 +14,9 @@ export type OutputKind = 'linear' | 'softmax';
 /** Regression targets (rows x K) for 'linear', class labels 0..K-1 for 'softmax'. */
 export type Targets = Float64Array | Int32Array | Uint32Array;
 
+export type InitScheme = 'glorot' | 'fan-in';
 export const ACTIVATIONS: readonly Activation[] = ['sigmoid', 'tanh', 'relu', 'identity'];
+const INITS: readonly InitScheme[] = ['glorot', 'fan-in'];
 export const OUTPUTS: readonly OutputKind[] = ['linear', 'softmax'];
 
 export interface NetworkOptions {
@@ -26,11 +28,18 @@ export interface NetworkOptions {
   output?: OutputKind;
   /** Seed of the initialisation, an integer in [0, 2^53 - 1]. Default: a random one. */
   seed?: number;
+  /**
+   * 'glorot' (default): Glorot-uniform weights (He-uniform in front of relu), zero biases.
+   * 'fan-in': weights and biases uniform in +-1/sqrt(fan_in), as PyTorch's nn.Linear starts,
+   * for like-for-like comparisons with PyTorch code; smaller first-layer weights on wide
+   * inputs, which keeps sigmoid units out of saturation.
+   */
+  init?: InitScheme;
   /** Use this array as the parameters (taken as is, not copied) instead of initialising. */
   params?: Float64Array;
 }
 
-const NETWORK_OPTIONS = ['layers', 'activation', 'output', 'seed', 'params'] as const;
+const NETWORK_OPTIONS = ['layers', 'activation', 'output', 'seed', 'init', 'params'] as const;
 const MAX_LAYER = 1 << 24;
 
 export class Network {
@@ -90,7 +99,9 @@ export class Network {
       }
       const bad = p.findIndex((x) => !Number.isFinite(x));
       if (bad >= 0) throw v.rangeError('params', 'finite numbers', `${p[bad]} at params[${bad}]`);
-      if (options.seed !== undefined) throw new TypeError('give either params or seed, not both');
+      if (options.seed !== undefined || options.init !== undefined) {
+        throw new TypeError('give either params or seed and init, not both');
+      }
       this.params = p;
       this.seed = undefined;
     } else {
@@ -98,8 +109,9 @@ export class Network {
         options.seed === undefined
           ? randomInt(2 ** 47)
           : v.integer('seed', options.seed, 0, Number.MAX_SAFE_INTEGER);
+      const init = v.oneOf('init', options.init ?? 'glorot', INITS);
       this.params = new Float64Array(count);
-      this.native.init(this.params, this.seed);
+      this.native.init(this.params, this.seed, INITS.indexOf(init));
     }
   }
 
@@ -298,7 +310,7 @@ export class Network {
 /** @internal the native Model's methods. */
 export interface NativeModel {
   paramCount(): number;
-  init(params: Float64Array, seed: number): void;
+  init(params: Float64Array, seed: number, scheme: number): void;
   predict(params: Float64Array, x: Float64Array, rows: number, out: Float64Array): void;
   loss(params: Float64Array, x: Float64Array, y: Targets, rows: number): number;
   gradient(

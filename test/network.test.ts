@@ -44,6 +44,19 @@ describe('Network', () => {
       ]);
     });
 
+    it("'fan-in' draws weights and biases inside +-1/sqrt(fan_in), like PyTorch's Linear", () => {
+      const net = new Network({ layers: [100, 6, 3], seed: 3, init: 'fan-in' });
+      for (let l = 0; l < 2; l++) {
+        const w = net.layerParams(l);
+        const limit = 1 / Math.sqrt(net.layers[l]);
+        expect(w.every((v) => Math.abs(v) < limit)).to.equal(true);
+        expect(Math.max(...w.map(Math.abs))).to.be.above(0.9 * limit);
+      }
+      expect(net.layerParams(0)[0]).to.not.equal(0);
+      expect(() => new Network({ layers: [3, 1], init: 'xavier' as never }))
+        .to.throw(RangeError, /init must be one of/);
+    });
+
     it('uses a given params array as is, without copying', () => {
       const p = new Float64Array(2 * 4 + 3);
       const net = new Network({ layers: [3, 2, 1], params: p });

@@ -61,13 +61,14 @@ Napi::Value Model::JsParamCount(const Napi::CallbackInfo& info) {
   return Napi::Number::New(info.Env(), (double)arch_.param_count());
 }
 
-// init(params, seed): seed is an integer in [0, 2^53).
+// init(params, seed, scheme): seed is an integer in [0, 2^53); scheme 0 Glorot, 1 fan-in.
 Napi::Value Model::JsInit(const Napi::CallbackInfo& info) {
   Napi::Float64Array p = params_arg(info, 0);
   double seed = number_arg(info, 1, "seed");
   if (!(seed >= 0 && seed <= 9007199254740991.0) || seed != (double)(uint64_t)seed)
     range_error(info.Env(), "seed must be an integer in [0, 2^53 - 1]");
-  dnsgd::init_params(arch_, (uint64_t)seed, p.Data());
+  int scheme = info[2].IsUndefined() ? 0 : int_arg(info, 2, "scheme", 0, 1);
+  dnsgd::init_params(arch_, (uint64_t)seed, p.Data(), static_cast<dnsgd::Init>(scheme));
   return info.Env().Undefined();
 }
 

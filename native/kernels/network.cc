@@ -46,18 +46,20 @@ void Workspace::reserve(const Arch& arch, int rows) {
   capacity = cap;
 }
 
-void init_params(const Arch& arch, uint64_t seed, double* theta) {
+void init_params(const Arch& arch, uint64_t seed, double* theta, Init scheme) {
   Rng rng(seed);
   for (int l = 0; l < arch.layers(); ++l) {
     int d = arch.sizes[l], h = arch.sizes[l + 1];
     bool last = l == arch.layers() - 1;
     // Uniform limits keep the variance of Glorot (2 / (fan_in + fan_out)) or He (2 / fan_in);
     // uniform rather than normal draws avoid libm, so every machine gets the same bits.
-    double limit = (!last && arch.hidden == Activation::Relu) ? std::sqrt(6.0 / d)
-                                                              : std::sqrt(6.0 / (d + h));
+    double limit = scheme == Init::FanIn ? 1.0 / std::sqrt((double)d)
+                   : (!last && arch.hidden == Activation::Relu) ? std::sqrt(6.0 / d)
+                                                                : std::sqrt(6.0 / (d + h));
+    double bias_limit = scheme == Init::FanIn ? limit : 0.0;
     double* w = theta + arch.offset(l);
     for (int j = 0; j < h; ++j) {
-      w[(size_t)j * (d + 1)] = 0.0;
+      w[(size_t)j * (d + 1)] = bias_limit == 0.0 ? 0.0 : bias_limit * (2.0 * rng.uniform() - 1.0);
       for (int a = 1; a <= d; ++a) w[(size_t)j * (d + 1) + a] = limit * (2.0 * rng.uniform() - 1.0);
     }
   }

@@ -63,9 +63,13 @@ struct Workspace {
   void reserve(const Arch& arch, int rows);
 };
 
-// Fills theta with the seeded initialisation: Glorot-uniform weights for sigmoid, tanh and
-// identity layers, He-uniform for relu layers, zero biases. Bit-identical on every machine.
-void init_params(const Arch& arch, uint64_t seed, double* theta);
+// Initialisation schemes:
+//   Glorot  Glorot-uniform weights (He-uniform in front of relu), zero biases
+//   FanIn   weights and biases uniform in +-1/sqrt(fan_in), the default of PyTorch's Linear
+enum class Init : uint8_t { Glorot, FanIn };
+
+// Fills theta with the seeded initialisation. Bit-identical on every machine.
+void init_params(const Arch& arch, uint64_t seed, double* theta, Init scheme = Init::Glorot);
 
 // Per-layer weight pointers: w[l] is W(l). Usually they point into theta (layer_pointers), but
 // an optimizer can point one layer at a trial copy to run a pass through updated weights

@@ -6,10 +6,16 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 
-import { AbortError, DataError, DnsgdError, Network, Transform, parseCsv } from '../lib';
-import { describeFailure } from '../lib/cli/failure';
+import {
+  AbortError, DataError, DnsgdError, Network, OPTIMIZER_NAMES, Transform, parseCsv, readCsv,
+} from '../lib';
+import { ACTIVATIONS as LIB_ACTIVATIONS } from '../lib/network';
+import { describeFailure, flagWording } from '../lib/cli/failure';
+import { ACTIVATIONS, OPTIMIZER_NAMES as CLI_OPTIMIZERS } from '../lib/cli/names';
 import { UsageError } from '../lib/cli/options';
-import { logScale } from '../lib/plot/scale';
+import { blowUpWarning } from '../lib/cli/run';
+import { logScale, tickLabels } from '../lib/plot/scale';
+import { lossFigure, textWidth } from '../lib/plot/svg';
 
 function repoRoot(): string {
   let dir = __dirname;
@@ -35,10 +41,23 @@ interface Ran {
 let work: string;
 
 function dnsgd(...args: string[]): Ran {
+  return dnsgdWith({}, ...args);
+}
+
+/** dnsgd with extra environment variables (undefined removes one). */
+function dnsgdWith(env: Record<string, string | undefined>, ...args: string[]): Ran {
+  const merged: NodeJS.ProcessEnv = { ...process.env, ...env };
+  for (const [k, v] of Object.entries(env)) if (v === undefined) delete merged[k];
   const r = spawnSync(process.execPath, [MAIN, ...args], {
-    cwd: work, encoding: 'utf8', timeout: 60000,
+    cwd: work, encoding: 'utf8', timeout: 60000, env: merged,
   });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+/** Writes a file into the work folder and returns its name there. */
+function workFile(name: string, content: string | Buffer): string {
+  fs.writeFileSync(path.join(work, name), content);
+  return name;
 }
 
 /** A failed run: exit 1, one message on stderr, no stack trace. */
@@ -297,6 +316,318 @@ describe('dnsgd command line', function () {
         expect(s.map(lo)).to.be.within(0, 300);
         expect(s.map(hi)).to.be.within(0, 300);
       }
+    });
+  });
+  describe('reading data', () => {
+    it('refuses a stray non-number in a numeric column, naming file:line:column and value', () => {
+      const f = workFile('inf.csv', 'a,b,y\n1,x,1\n2,y,2\n1e309,x,3\n4,y,4\n5,x,5\n');
+      for (const cmd of ['train', 'compare']) {
+        fails(dnsgd(cmd, f, '--epochs', '1'), 'inf.csv:4:1:', '"1e309"', 'not a finite number');
+      }
+      fails(dnsgd('train', fixture('stray-text.csv'), '--epochs', '1'),
+        'stray-text.csv:5:1:', '"abc"', 'numeric column "size"');
+    });
+
+    it('prints how each column was typed and a note of dropped rows and empty columns', () => {
+      const r = dnsgd('train', fixture('empty-column.csv'), '--test-fraction', '0',
+        '--epochs', '1');
+      expect(r.code, r.stderr).to.equal(0);
+      expect(r.stdout)
+        .to.include('columns: 1 numeric (width); 1 text, one-hot (levels: colour 2)');
+      expect(r.stdout).to.include('note: dropped 2 rows without a target');
+      expect(r.stdout).to.include('left out empty columns notes, height');
+      const c = dnsgd('compare', '--dataset', 'diamonds', '--epochs', '1', '--no-plot',
+        '--optimizers', 'sgd');
+      expect(c.code, c.stderr).to.equal(0);
+      expect(c.stdout).to.include('columns: 6 numeric (carat, depth, table, x, y, z); 3 text, ' +
+        'one-hot (levels: cut 5, color 7, clarity 8)');
+      const j = JSON.parse(dnsgd('train', '--dataset', 'pima', '--epochs', '1', '--json').stdout);
+      expect(j.data.columns.numeric).to.have.length(8);
+      expect(j.data.notes).to.deep.equal({ rowsWithoutTarget: 0, rowsWithMissingFeatures: 0,
+        imputedCells: 652, unseenCells: 0 });
+    });
+
+    it('refuses invalid UTF-8 and UTF-16 files with a clear message', () => {
+      const latin1 = workFile('latin1.csv', Buffer.concat([Buffer.from('a,b,y\n1,caf'),
+        Buffer.from([0xe9]), Buffer.from(',1\n2,x,2\n')]));
+      fails(dnsgd('train', latin1), 'latin1.csv:2:', 'invalid UTF-8');
+      const utf16 = workFile('utf16.csv', Buffer.concat([Buffer.from([0xff, 0xfe]),
+        Buffer.from('a,y\n1,2\n3,4\n', 'utf16le')]));
+      fails(dnsgd('train', utf16), 'utf16.csv:', 'UTF-16', 'convert it');
+    });
+
+    it('hints at --delimiter for a ;-separated file, and reads it with --delimiter', () => {
+      fails(dnsgd('train', fixture('semicolon.csv')), "pass --delimiter ';'");
+      const tsv = workFile('tabs.csv', 'a\tb\ty\n1\t2\t3\n4\t5\t6\n7\t8\t9\n');
+      fails(dnsgd('train', tsv, '--target', 'y'), 'pass --delimiter tab');
+      const r = dnsgd('train', tsv, '--delimiter', 'tab', '--test-fraction', '0', '--epochs', '1');
+      expect(r.code, r.stderr).to.equal(0);
+      expect(r.stdout).to.include('columns: 2 numeric (a, b)');
+      fails(dnsgd('train', '--dataset', 'pima', '--delimiter', ';'),
+        '--delimiter applies to a CSV');
+      fails(dnsgd('train', tsv, '--delimiter', 'ab'), '--delimiter must be one character');
+    });
+
+    it('names flags, not API options, in data errors', () => {
+      const cls = workFile('cls.csv', 'a,class\n1,x\n2,y\n3,x\n4,y\n');
+      fails(dnsgd('train', cls, '--log-target'), '--log-target needs a regression target');
+      fails(dnsgd('train', cls, '--train-rows', '9'), '--train-rows must be below');
+      const neg = workFile('neg.csv', 'a,y\n1,1\n2,0\n3,3\n4,4\n');
+      fails(dnsgd('train', neg, '--log-target'), 'neg.csv:3:2:', '--log-target needs positive');
+      const mixed = workFile('mixed.csv', 'a,y\n1,1\n2,x\n3,3\n4,4\n');
+      fails(dnsgd('train', mixed), 'pass --task classification');
+      for (const r of [cls, neg, mixed].map((f) => dnsgd('train', f, '--log-target'))) {
+        expect(r.stderr).to.not.match(/logTarget|trainRows|task: '/);
+      }
+    });
+
+    it('refuses values too large to standardize, naming the file and the column', () => {
+      const x = workFile('bigx.csv', 'a,b,y\n1,2,1\n2,1e300,2\n3,4,3\n4,5,4\n5,6,5\n');
+      fails(dnsgd('train', x, '--test-fraction', '0'), 'bigx.csv:3:2:', 'feature column "b"',
+        'too large');
+      const y = workFile('bigy.csv', 'a,y\n1,1\n2,1e300\n3,3\n4,4\n5,5\n');
+      // In the training rows or the test rows alike.
+      for (const extra of [[], ['--no-standardize-target'], ['--train-rows', '1']]) {
+        const r = dnsgd('train', y, ...extra);
+        fails(r, 'bigy.csv:3:2:', 'regression target "y"', '--log-target');
+        expect(r.stderr).to.not.include('transform.');
+      }
+    });
+
+    it('suggests a column only for a likely typo, and names an empty --target', () => {
+      fails(dnsgd('train', '--dataset', 'diabetes', '--target', ''), '--target needs a column');
+      const far = dnsgd('train', '--dataset', 'diabetes', '--target', 'nonexistentcolumnxyz');
+      fails(far, 'not found', 'Columns are');
+      expect(far.stderr).to.not.include('did you mean');
+      fails(dnsgd('train', '--dataset', 'diabetes', '--target', 'progresion'),
+        'did you mean "progression"');
+    });
+  });
+
+  describe('blown-up runs', () => {
+    it('warns, naming the optimizer and suggesting a lower --lr, and still exits 0', () => {
+      const r = dnsgd('compare', '--dataset', 'diabetes', '--optimizers', 'sgd,dn-sgd',
+        '--lr', '1', '--epochs', '5', '--no-plot');
+      expect(r.code, r.stderr).to.equal(0);
+      expect(r.stderr)
+        .to.match(/dnsgd: warning: sgd blew up: its final train loss is \S+, \d+ times/);
+      expect(r.stderr).to.include('try a lower --lr (now 1)');
+      expect(r.stderr).to.not.include('warning: dn-sgd');
+      const t = dnsgd('train', '--dataset', 'diabetes', '--optimizer', 'sgd', '--lr', '1',
+        '--epochs', '5', '--json');
+      expect(t.code, t.stderr).to.equal(0);
+      expect(t.stderr).to.include('warning: sgd blew up');
+      expect(JSON.parse(t.stdout).run.warning).to.include('--lr');
+      const ok = dnsgd('train', '--dataset', 'diabetes', '--epochs', '2');
+      expect(ok.stderr).to.not.include('warning');
+    });
+
+    it('flags a final loss above 10 times the initial one, or not finite', () => {
+      const s = { lr: 0.5, alpha: 0 } as never;
+      expect(blowUpWarning('sgd', 1, 9.9, s)).to.equal(null);
+      expect(blowUpWarning('sgd', 1, 10.5, s)).to.include('sgd blew up');
+      expect(blowUpWarning('dn-sgd', 1, Infinity, s)).to.include('--alpha');
+      expect(blowUpWarning('adam', 2, NaN, s)).to.include('NaN');
+    });
+
+    it('labels a loss axis in one style and keeps its title clear of the labels', () => {
+      expect(tickLabels([1, 10, 100, 1000, 1e4, 1e5, 1e6, 1e7])).to.deep.equal(
+        ['1e0', '1e1', '1e2', '1e3', '1e4', '1e5', '1e6', '1e7']);
+      expect(tickLabels([1.5e6, 2.5e5])).to.deep.equal(['1.5e6', '2.5e5']);
+      expect(tickLabels([0.5, 1, 100000])).to.deep.equal(['0.5', '1', '100,000']);
+      for (const top of [4e5, 7e7, 1e150]) {
+        const pts = Array.from({ length: 30 }, (_, i) => ({
+          step: i, seconds: i / 100, loss: 0.5 * (top / 0.5) ** (i / 29),
+        }));
+        const svg = lossFigure({ title: 't', yLabel: 'loss', methods: [{ name: 'sgd',
+          train: pts, test: pts }] });
+        const tick = /<text x="([\d.]+)" y="[\d.]+" text-anchor="end"[^>]*>([^<]*)</g;
+        const labels = [...svg.matchAll(tick)];
+        expect(labels.length).to.be.greaterThan(2);
+        const styles = new Set(labels.map((m) => /e/.test(m[2]) ? 'exp' : 'plain'));
+        expect(styles.size, `${top}`).to.equal(1);
+        const title = new RegExp('<text x="([\\d.]+)" y="[\\d.]+" text-anchor="middle" ' +
+          'font-size="13" transform="rotate').exec(svg);
+        expect(title).to.not.equal(null);
+        // The rotated title's glyphs end about 4 px right of its x; every label starts after.
+        const firstPanel = labels.filter((m) => Number(m[1]) < 200);
+        for (const m of firstPanel) {
+          expect(Number(m[1]) - textWidth(m[2]), m[2]).to.be.above(Number(title?.[1]) + 4);
+        }
+      }
+    });
+  });
+
+  describe('predict checks', () => {
+    before(() => {
+      const d = readCsv(bundled('diabetes'), { testFraction: 0 });
+      const soft = new Network({ layers: [d.train.features.length, 3, 2], output: 'softmax' });
+      soft.transform = d.transform.toJSON();
+      soft.save(path.join(work, 'mismatch.dnsgd'));
+      const l = readCsv(bundled('diabetes'), { testFraction: 0, logTarget: true });
+      const huge = new Network({ layers: [l.train.features.length, 1], seed: 3 });
+      huge.params.fill(200);
+      huge.transform = l.transform.toJSON();
+      huge.save(path.join(work, 'overflow.dnsgd'));
+    });
+
+    it('refuses a model whose output kind disagrees with its transform', () => {
+      fails(dnsgd('predict', 'mismatch.dnsgd', bundled('diabetes')),
+        'softmax outputs but its transform is for regression');
+    });
+
+    it('writes non-finite predictions as empty cells and counts them in a warning', () => {
+      const r = dnsgd('predict', 'overflow.dnsgd', bundled('diabetes'), '--out', 'over.csv');
+      expect(r.code, r.stderr).to.equal(0);
+      const m = /warning: (\d+) rows? got a prediction that is not a finite number/.exec(r.stderr);
+      expect(m, r.stderr).to.not.equal(null);
+      const rows = csvRows(fs.readFileSync(path.join(work, 'over.csv'), 'utf8')).slice(1);
+      const empty = rows.filter((x) => x.length < 2 || x[1] === '').length;
+      expect(empty).to.equal(Number(m?.[1])).and.greaterThan(0);
+      for (const x of rows) if (x[1] !== undefined && x[1] !== '') expect(Number.isFinite(+x[1]));
+      expect(fs.readFileSync(path.join(work, 'over.csv'), 'utf8')).to.not.match(/Infinity|NaN/);
+    });
+  });
+
+  describe('output locations', () => {
+    before(() => {
+      fs.mkdirSync(path.join(work, 'a-folder'), { recursive: true });
+      fs.writeFileSync(path.join(work, 'a-file'), 'x');
+    });
+
+    it('checks --out-dir, --json-out and --save before training', () => {
+      const cases: [string[], string[]][] = [
+        [['compare', '--out-dir', 'a-file'], ["--out-dir 'a-file'", 'not a folder']],
+        [['compare', '--out-dir', 'a-file/sub'], ["--out-dir 'a-file/sub'", 'not a folder']],
+        [['compare', '--json-out', 'a-folder'], ["--json-out 'a-folder'", 'is a folder']],
+        [['compare', '--json-out', 'nowhere/r.json'], ["--json-out 'nowhere/r.json'",
+          "the folder 'nowhere' does not exist"]],
+        [['train', '--save', 'a-folder'], ["--save 'a-folder'", 'is a folder']],
+        [['train', '--save', 'nowhere/m.dnsgd'], ["--save 'nowhere/m.dnsgd'", 'does not exist']],
+      ];
+      for (const [args, frags] of cases) {
+        const r = dnsgd(...args, '--dataset', 'pima', '--epochs', '1');
+        fails(r, ...frags);
+        expect(r.stderr, args.join(' ')).to.not.include('epoch');
+        expect(r.stderr).to.not.match(/EEXIST|EISDIR|ENOENT|ENOTDIR|mkdir/);
+      }
+    });
+
+    it('never replaces a special file or an input file with a model', () => {
+      const fifo = path.join(work, 'a-fifo');
+      const made = spawnSync('mkfifo', [fifo]).status === 0;
+      if (made) {
+        fails(dnsgd('train', '--dataset', 'pima', '--epochs', '1', '--save', 'a-fifo'),
+          'not a regular file');
+        expect(fs.statSync(fifo).isFIFO()).to.equal(true);
+      }
+      const csv = workFile('keep.csv', fs.readFileSync(bundled('diabetes'), 'utf8'));
+      const before = fs.readFileSync(path.join(work, csv), 'utf8');
+      fails(dnsgd('train', csv, '--save', csv), 'is the input file');
+      expect(fs.readFileSync(path.join(work, csv), 'utf8')).to.equal(before);
+    });
+
+    it('checks predict --out before predicting', () => {
+      expect(dnsgd('train', '--dataset', 'pima', '--epochs', '1', '--save', 'p.dnsgd').code)
+        .to.equal(0);
+      fails(dnsgd('predict', 'p.dnsgd', bundled('pima'), '--out', 'a-folder'), 'is a folder');
+      fails(dnsgd('predict', 'p.dnsgd', bundled('pima'), '--out', 'no/p.csv'), 'does not exist');
+      fails(dnsgd('predict', 'p.dnsgd', bundled('pima'), '--out', 'p.dnsgd'), 'is the input');
+    });
+  });
+
+  describe('damped Newton flags', () => {
+    it('passes --allow-floor and --solver to dn-sgd and sgd-dn', () => {
+      const r = dnsgd('compare', '--dataset', 'letter', '--epochs', '1', '--json', '--no-plot',
+        '--optimizers', 'sgd,dn-sgd', '--allow-floor', '--solver', 'dense', '--train-rows', '2000');
+      expect(r.code, r.stderr).to.equal(0);
+      const d = JSON.parse(r.stdout).datasets[0];
+      expect(d.settings).to.include({ allowFloor: true, solver: 'dense' });
+      expect(d.runs[1].config).to.include({ solver: 'dense', allowFloor: true });
+      expect(d.runs[0].config).to.not.have.property('solver');
+      fails(dnsgd('train', '--dataset', 'pima', '--optimizer', 'sgd', '--solver', 'cg'),
+        '--solver applies to the damped Newton optimizers');
+      fails(dnsgd('train', '--dataset', 'pima', '--solver', 'lu'), "'lu'", 'auto, dense, cg');
+    });
+
+    it('turns the library\'s hints into flags the command line has', () => {
+      const factor = describeFailure(new DnsgdError('ERR_FACTOR_FAILED',
+        'the damped Hessian is not positive definite; raise alpha above 0, or allow a damping ' +
+        'floor'));
+      expect(factor.exitCode).to.equal(1);
+      expect(factor.lines[0]).to.include('pass --allow-floor');
+      expect(factor.lines[1]).to.include('--allow-floor');
+      const cg = describeFailure(new DnsgdError('ERR_NEWTON_NOT_CONVERGED',
+        'conjugate gradients did not solve it; raise alpha or use the dense solver'));
+      expect(cg.exitCode).to.equal(1);
+      expect(cg.lines.join('\n')).to.include('--solver dense');
+      expect(flagWording("pass task: 'classification'")).to.equal('pass --task classification');
+    });
+  });
+
+  describe('environment and addon', () => {
+    it('refuses a DNSGD_THREADS that is not a thread count', () => {
+      for (const v of ['0', 'abc', '1000', '1.5', '-2']) {
+        fails(dnsgdWith({ DNSGD_THREADS: v }, 'train', '--dataset', 'pima', '--epochs', '1'),
+          'DNSGD_THREADS', `'${v}'`);
+      }
+      const ok = dnsgdWith({ DNSGD_THREADS: '2' }, 'train', '--dataset', 'pima', '--epochs', '1');
+      expect(ok.code, ok.stderr).to.equal(0);
+    });
+
+    it('shows help without the addon and fails training with one line and exit 2', () => {
+      const env = { DNSGD_ADDON: path.join(work, 'no-such-addon.node') };
+      const h = dnsgdWith(env, '--help');
+      expect(h.code).to.equal(0);
+      expect(h.stdout).to.include('Usage: dnsgd');
+      expect(dnsgdWith(env, '--version').code).to.equal(0);
+      fails(dnsgdWith(env, 'train', '--epochs', 'x'), 'expected a number');
+      const r = dnsgdWith(env, 'train', '--dataset', 'pima');
+      expect(r.code).to.equal(2);
+      expect(r.stderr).to.include('the native addon could not be loaded');
+      expect(r.stderr).to.include('DNSGD_ADDON');
+      expect(r.stderr).to.not.match(/\n\s+at |Require stack/);
+      expect(r.stderr.trim().split('\n')).to.have.length(2);
+    });
+
+    it('keeps its own lists of optimizers and activations equal to the library\'s', () => {
+      expect([...CLI_OPTIMIZERS]).to.deep.equal([...OPTIMIZER_NAMES]);
+      expect([...ACTIVATIONS]).to.deep.equal([...LIB_ACTIVATIONS]);
+    });
+  });
+
+  describe('flags of the other command and help', () => {
+    it('says whose flag --no-plot, --out-dir and --save are', () => {
+      fails(dnsgd('train', '--dataset', 'pima', '--no-plot'),
+        "'--no-plot' is an option of compare", 'train draws no plot');
+      fails(dnsgd('--dataset', 'pima', '--save', 'x.dnsgd'), "'--save' is an option of train");
+      fails(dnsgd('predict', 'm', 'f', '--epochs', '2'), "'--epochs' is an option of");
+    });
+
+    it('says that bare dnsgd takes compare\'s options, with examples that name real files', () => {
+      const r = dnsgd('--help');
+      expect(r.stdout).to.include("With no command, dnsgd runs compare and takes compare's");
+      const docs = fs.readFileSync(path.join(ROOT, 'docs', 'cli.md'), 'utf8');
+      const help = ['--help', 'compare --help', 'train --help', 'predict --help']
+        .map((a) => dnsgd(...a.split(' ')).stdout).join('\n');
+      for (const text of [help, docs]) {
+        const files = new Set([...text.matchAll(/\bdata\/[\w.-]+\.csv\b/g)].map((m) => m[0]));
+        expect(files.size).to.be.greaterThan(0);
+        for (const f of files) expect(fs.existsSync(path.join(ROOT, f)), f).to.equal(true);
+        // Every CSV an example names is a bundled one.
+        // Example lines, not the synopsis (whose lines end in a description after a gap).
+        const examples = text.split('\n')
+          .filter((l) => /^\s*(\$ )?dnsgd /.test(l) && !/\S {3,}[a-z]/.test(l));
+        for (const line of examples) {
+          for (const m of line.matchAll(/(\S+)\.csv\b/g)) {
+            // Synopses ([file.csv]) and outputs are not inputs.
+            if (m[0].startsWith('[') || /predictions/.test(m[0])) continue;
+            expect(m[0], line).to.match(/^data\//);
+          }
+        }
+      }
+      expect(docs).to.include('"plot": "dnsgd-letter.svg"');
+      expect(docs).to.match(/`NA` and `\?` are missing/);
     });
   });
 });

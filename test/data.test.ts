@@ -2,11 +2,14 @@
 // splits, standardization, and the serializable Transform.
 import { expect } from 'chai';
 import * as fs from 'fs';
+import * as os from 'os';
 import * as path from 'path';
 import {
   BUNDLED, BUNDLED_NAMES, DataError, LoadedData, Prng, Transform, TransformJSON, bundledPath,
   loadBundled, packageRoot, parseCsv, randomSplit, readCsv, sortLabels, stratifiedSplit,
 } from '../lib/data';
+import { closestName, suggestColumn } from '../lib/data/errors';
+import { cellKind } from '../lib/data/values';
 
 function repoRoot(): string {
   let dir = __dirname;
@@ -723,5 +726,180 @@ describe('bundled datasets', () => {
     const d = loadBundled('diabetes', { trainRows: 400 });
     expect([d.train.rows, d.test.rows]).to.deep.equal([400, 42]);
     expect(() => loadBundled('nope' as never)).to.throw(RangeError);
+  });
+});
+
+describe('column typing', () => {
+  it('keeps a numeric column numeric and points at its one stray text cell', () => {
+    const err = dataError(() => readCsv(fixture('stray-text.csv')), 'ERR_NON_NUMERIC_VALUE');
+    // The first offender in file order: "abc" in size, line 5, field 1.
+    expect(err.message).to.match(/stray-text\.csv:5:1: value "abc" in numeric column "size"/);
+    expect(err.message).to.contain('9 of its 10 values are numbers');
+    expect(err.columnName).to.equal('size');
+  });
+
+  it('counts the other offending cells of the column', () => {
+    const rows = Array.from({ length: 40 }, (_, i) => `${i === 3 ? 'x' : i === 9 ? 'y' : i},${i}`);
+    const text = ['a,t', ...rows].join('\n');
+    const err = dataError(() => readCsv({ text, name: 'n.csv' }), 'ERR_NON_NUMERIC_VALUE');
+    expect(err.message).to.match(/^n\.csv:5:1: value "x"/);
+    expect(err.message).to.contain('1 more cell of the column');
+  });
+
+  it('refuses non-finite and non-decimal numbers instead of making them text levels', () => {
+    for (const bad of ['1e309', '-1e309', 'Infinity', '-inf', 'NaN', '0x10', '0b11', '0o7']) {
+      expect(cellKind(bad), bad).to.equal('bad-number');
+      const text = `a,b,y\n1,x,1\n2,y,2\n${bad},x,3\n4,y,4\n`;
+      const err = dataError(() => readCsv({ text, name: 'b.csv' }), 'ERR_NON_NUMERIC_VALUE');
+      expect(err.message, bad).to.match(/^b\.csv:4:1: /);
+      expect(err.message, bad).to.contain(`${JSON.stringify(bad)} in numeric column "a" is not a ` +
+        'finite number');
+      // Even a column of nothing else is numeric, so the value can never train as a level.
+      const alone = `a,y\n${bad},1\n${bad},2\n`;
+      dataError(() => readCsv({ text: alone }, { testFraction: 0 }), 'ERR_NON_NUMERIC_VALUE');
+    }
+    expect(cellKind('1e-400')).to.equal('number');
+    expect(cellKind('abc')).to.equal('text');
+  });
+
+  it('refuses a non-finite regression target, and predict refuses such cells too', () => {
+    const text = 'a,y\n1,1\n2,1e400\n3,3\n';
+    const err = dataError(() => readCsv({ text, name: 't.csv' }), 'ERR_NON_NUMERIC_TARGET');
+    expect(err.message).to.match(/^t\.csv:3:2: value "1e400" .*not a finite number/);
+    const d = readCsv({ text: 'a,y\n1,1\n2,2\n3,3\n' }, { testFraction: 0 });
+    const e2 = dataError(() => d.transform.apply({ text: 'a\n1\nInfinity\n', name: 'p.csv' }),
+      'ERR_NON_NUMERIC_VALUE');
+    expect(e2.message).to.match(/^p\.csv:3:1: value "Infinity" .*not a finite number/);
+  });
+
+  it('types a column with more than a few text cells as text', () => {
+    const text = 'a,y\n1,1\nx,2\n3,3\nz,4\n5,5\n';
+    const d = readCsv({ text }, { testFraction: 0 });
+    const a = d.transform.columns[0];
+    expect(a.kind).to.equal('text');
+    expect(a.kind === 'text' ? a.levels : []).to.deep.equal(['1', '3', '5', 'x', 'z']);
+    // Two values, one of them text: too few to call the column numeric.
+    const two = readCsv({ text: 'a,y\n1,1\nx,2\n' }, { testFraction: 0 });
+    expect(two.transform.columns[0].kind).to.equal('text');
+  });
+});
+
+describe('empty columns', () => {
+  it('leaves out columns without any value and reports them', () => {
+    const d = readCsv(fixture('empty-column.csv'), { testFraction: 0 });
+    expect(d.report.emptyColumns).to.deep.equal(['notes', 'height']);
+    expect(d.transform.columns.map((c) => c.name)).to.deep.equal(['width', 'colour']);
+    expect(d.report.rowsDropped).to.deep.equal({ missingTarget: 2, missingFeatures: 0 });
+    // dropMissing ignores the empty columns instead of dropping every row for them.
+    const dm = readCsv(fixture('empty-column.csv'), { testFraction: 0, dropMissing: true });
+    expect(dm.train.rows).to.equal(6);
+    expect(dm.report.rowsDropped.missingFeatures).to.equal(0);
+  });
+
+  it('leaves out a column that has values only in the test rows', () => {
+    const text = 'a,b,y\n1,,1\n2,,2\n3,,3\n4,7,4\n';
+    const d = readCsv({ text }, { trainRows: 3 });
+    expect(d.report.emptyColumns).to.deep.equal(['b']);
+    expect(d.test.features).to.deep.equal(['a']);
+  });
+
+  it('refuses a table whose every feature column is empty', () => {
+    const err = dataError(() => readCsv({ text: 'a,b,y\n,,1\nNA,?,2\n' }), 'ERR_NO_FEATURES');
+    expect(err.message).to.contain('every feature column is empty ("a", "b")');
+  });
+});
+
+describe('values too large to standardize', () => {
+  it('refuses a feature whose square overflows, naming the file, line and column', () => {
+    const text = 'a,b,y\n1,2,1\n2,1e300,2\n3,4,3\n';
+    const err = dataError(() => readCsv({ text, name: 'big.csv' }, { testFraction: 0 }),
+      'ERR_VALUE_TOO_LARGE');
+    expect(err.message).to.match(/^big\.csv:3:2: feature column "b" has values too large/);
+    expect(err.message).to.contain('1e300');
+    // A constant column encodes as 0 whatever its value; unstandardized data is not scaled.
+    readCsv({ text: 'a,y\n1e300,1\n1e300,2\n' }, { testFraction: 0 });
+    readCsv({ text }, { testFraction: 0, standardize: false });
+  });
+
+  it('refuses a regression target whose square overflows, scaled or not', () => {
+    const text = 'a,y\n1,1\n2,-3e200\n3,3\n';
+    for (const standardizeTarget of [true, false]) {
+      const err = dataError(() => readCsv({ text, name: 'y.csv' },
+        { testFraction: 0, standardizeTarget }), 'ERR_VALUE_TOO_LARGE');
+      expect(err.message).to.match(/^y\.csv:3:2: regression target "y"/);
+      expect(err.message).to.contain('logTarget');
+    }
+    // The log brings it into range.
+    readCsv({ text: 'a,y\n1,1\n2,3e200\n3,3\n' }, { testFraction: 0, logTarget: true });
+  });
+});
+
+describe('file encoding', () => {
+  let dir: string;
+  before(() => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'dnsgd-enc-'));
+  });
+  after(() => fs.rmSync(dir, { recursive: true, force: true }));
+  const write = (name: string, bytes: number[] | Buffer): string => {
+    const p = path.join(dir, name);
+    fs.writeFileSync(p, Buffer.from(bytes as number[]));
+    return p;
+  };
+
+  it('refuses invalid UTF-8 with the file and the line of the first bad byte', () => {
+    const latin1 = Buffer.concat([Buffer.from('a,b,y\n1,x,1\n2,caf'), Buffer.from([0xe9]),
+      Buffer.from(',2\n')]);
+    const f = write('latin1.csv', latin1);
+    const err = dataError(() => parseCsv(f), 'ERR_BAD_ENCODING');
+    expect(err.message).to.match(/latin1\.csv:3: invalid UTF-8 \(byte 0xe9/);
+    expect(err.message).to.contain('UTF-8');
+    // Overlong forms and lone surrogates are invalid too.
+    for (const bad of [[0xc0, 0xaf], [0xed, 0xa0, 0x80], [0xf5, 0x80, 0x80, 0x80]]) {
+      const g = write('bad.csv', [0x61, 0x0a, ...bad, 0x0a]);
+      expect(dataError(() => parseCsv(g), 'ERR_BAD_ENCODING').line).to.equal(2);
+    }
+  });
+
+  it('recognises UTF-16 by its byte-order mark and asks for UTF-8', () => {
+    const le = Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from('a,y\n1,2\n', 'utf16le')]);
+    const be = Buffer.from(le.subarray(2).swap16());
+    for (const f of [write('le.csv', le), write('be.csv', [0xfe, 0xff, ...be])]) {
+      const err = dataError(() => parseCsv(f), 'ERR_BAD_ENCODING');
+      expect(err.message).to.contain('UTF-16');
+      expect(err.message).to.contain('convert it');
+    }
+    // Multi-byte UTF-8 and a UTF-8 byte-order mark are fine.
+    const ok = write('ok.csv', Buffer.from('\ufeffname,y\nCafé ☕,1\n𝄞,2\n'));
+    expect(parseCsv(ok).rows.map((r) => r[0])).to.deep.equal(['Café ☕', '𝄞']);
+  });
+});
+
+describe('column-name suggestions', () => {
+  it('suggests only names within a typo of the one asked for', () => {
+    const cols = ['age', 'sex', 'bmi', 'bp', 'price', 'x.box'];
+    expect(closestName('prise', cols)).to.equal('price');
+    expect(closestName('Price', cols)).to.equal('price');
+    expect(closestName('bpp', cols)).to.equal('bp');
+    expect(closestName('xbox', cols)).to.equal('x.box');
+    expect(closestName('', cols)).to.equal(undefined);
+    expect(closestName('nonexistentcolumnxyz', cols)).to.equal(undefined);
+    expect(closestName('zz', cols)).to.equal(undefined);
+    expect(suggestColumn('nonexistentcolumnxyz', cols)).to.not.contain('did you mean');
+  });
+
+  it('gives an empty column name its own message', () => {
+    const err = dataError(() => readCsv(fixture('bad-target.csv'), { target: '' }),
+      'ERR_UNKNOWN_COLUMN');
+    expect(err.message).to.contain('the target column name is empty');
+  });
+
+  it('hints at the delimiter when the header is one column holding another separator', () => {
+    const e1 = dataError(() => readCsv(fixture('semicolon.csv')), 'ERR_NO_FEATURES');
+    expect(e1.message).to.contain('pass delimiter: ";"');
+    const e2 = dataError(() => readCsv({ text: 'a\tb\ty\n1\t2\t3\n' }, { target: 'y' }),
+      'ERR_UNKNOWN_COLUMN');
+    expect(e2.message).to.contain('if tabs separate the fields, pass delimiter: "\\t"');
+    const d = readCsv(fixture('semicolon.csv'), { delimiter: ';', testFraction: 0 });
+    expect(d.train.features).to.deep.equal(['a', 'b']);
   });
 });

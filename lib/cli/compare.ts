@@ -1,15 +1,16 @@
 // `dnsgd compare`: the paper's experiment. The same initial network (one seed, cloned) is
 // trained with each optimizer; the result holds the histories, a table and the plot's path.
-import * as fs from 'fs';
 import * as path from 'path';
 
-import { OptimizerName } from '../optimizers';
+import type { OptimizerName } from '../optimizers';
 import { lossFigure } from '../plot/svg';
-import { CommandData, loadData } from './dataset';
+import { ColumnTypes, CommandData, DataNotes, loadData } from './dataset';
 import {
   DEFAULT_DATASETS, DEFAULT_OPTIMIZERS, DataOptions, ResolvedSettings, TrainSettings,
-  UsageError, checkDataOptions, checkSettings, parseOptimizers, resolveSettings,
+  UsageError, checkDataOptions, checkNewtonFlags, checkSettings, parseOptimizers,
+  resolveSettings,
 } from './options';
+import { checkOutputDir, makeOutputDir, writeOutput } from './output';
 import {
   RunHooks, RunResult, evaluationInterval, firstReaching, makeOptimizer, networkFor, trainRun,
 } from './run';
@@ -54,6 +55,8 @@ export interface DatasetComparison {
     testRows: number;
     features: number;
     classes?: string[];
+    columns: ColumnTypes;
+    notes: DataNotes;
   };
   settings: ResolvedSettings & { optimizers: OptimizerName[]; evaluateEvery: number;
     layers: number[] };
@@ -66,6 +69,8 @@ export interface DatasetComparison {
   table: TableRow[];
   /** The SVG written, or null with noPlot. */
   plot: string | null;
+  /** One line per optimizer whose run blew up (its final train loss far above its start). */
+  warnings: string[];
 }
 
 export interface CompareResult {
@@ -84,6 +89,8 @@ export async function runCompare(
   checkSettings(o);
   const optimizers = o.optimizers === undefined ? [...DEFAULT_OPTIMIZERS]
     : parseOptimizers(o.optimizers);
+  checkNewtonFlags(o, optimizers);
+  if (!o.noPlot) checkOutputDir('--out-dir', o.outDir ?? '.');
   const sources: DataOptions[] = o.file !== undefined || o.dataset !== undefined ? [o]
     : DEFAULT_DATASETS.map((dataset) => ({ ...o, dataset }));
   const datasets: DatasetComparison[] = [];
@@ -150,6 +157,8 @@ async function compareOn(
       testRows: data.test.rows,
       features: data.train.features.length,
       ...(data.train.task === 'classification' ? { classes: data.train.classes } : {}),
+      columns: data.columns,
+      notes: data.notes,
     },
     settings: {
       ...s,
@@ -164,15 +173,16 @@ async function compareOn(
     runs,
     table,
     plot: null,
+    warnings: runs.map((r) => r.warning).filter((w): w is string => w !== null),
   };
   if (!o.noPlot) result.plot = writePlot(result, o.outDir ?? '.');
   return result;
 }
 
 function writePlot(c: DatasetComparison, outDir: string): string {
-  fs.mkdirSync(outDir, { recursive: true });
+  makeOutputDir('--out-dir', outDir);
   const file = path.join(outDir, `dnsgd-${c.name}.svg`);
-  fs.writeFileSync(file, comparisonFigure(c));
+  writeOutput('--out-dir', file, comparisonFigure(c));
   return file;
 }
 

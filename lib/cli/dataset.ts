@@ -6,13 +6,37 @@ import * as path from 'path';
 import {
   BUNDLED, BundledName, LoadedData, ReadCsvOptions, Transform, loadBundled, readCsv,
 } from '../data';
-import { DataOptions, UsageError, bundledName, checkDataOptions } from './options';
+import {
+  DataOptions, UsageError, bundledName, checkDataOptions, parseDelimiter,
+} from './options';
+
+/** How the feature columns were typed, for the summary line and the JSON. */
+export interface ColumnTypes {
+  numeric: string[];
+  /** One-hot encoded columns with their number of training levels. */
+  text: { name: string; levels: number }[];
+  /** Columns left out because they hold no value (in the file or the training rows). */
+  empty: string[];
+}
+
+/** What was dropped, filled or unseen while reading: the summary's note line. */
+export interface DataNotes {
+  rowsWithoutTarget: number;
+  /** Rows dropped by --drop-missing. */
+  rowsWithMissingFeatures: number;
+  /** Missing feature cells filled (training mean, or the text column's missing level). */
+  imputedCells: number;
+  /** Test cells whose text level training never saw (encoded as zeros). */
+  unseenCells: number;
+}
 
 export interface CommandData extends LoadedData {
   /** Short name for titles and file names: the bundled name or the file's base name. */
   name: string;
   /** How the model sees the target, e.g. "log(price), standardized". */
   targetEncoding: string;
+  columns: ColumnTypes;
+  notes: DataNotes;
 }
 
 /** Refuses a missing or unreadable input before the parser gives a vaguer message. */
@@ -38,6 +62,7 @@ function csvOptions(o: DataOptions): ReadCsvOptions {
   if (o.trainRows !== undefined) r.trainRows = o.trainRows;
   if (o.testFile !== undefined) r.testFile = o.testFile;
   if (o.splitSeed !== undefined) r.seed = o.splitSeed;
+  if (o.delimiter !== undefined) r.delimiter = parseDelimiter(o.delimiter);
   return r;
 }
 
@@ -70,7 +95,29 @@ export function loadData(o: DataOptions): CommandData {
   if (data.test.rows === 0 && o.testFraction !== 0) {
     throw new UsageError(`the split of '${name}' leaves no test rows`);
   }
-  return { ...data, name, targetEncoding: targetEncoding(data.transform) };
+  return {
+    ...data, name, targetEncoding: targetEncoding(data.transform), columns: columnTypes(data),
+    notes: dataNotes(data),
+  };
+}
+
+export function columnTypes(d: LoadedData): ColumnTypes {
+  const out: ColumnTypes = { numeric: [], text: [], empty: [...d.report.emptyColumns] };
+  for (const c of d.transform.columns) {
+    if (c.kind === 'numeric') out.numeric.push(c.name);
+    else out.text.push({ name: c.name, levels: c.levels.length });
+  }
+  return out;
+}
+
+function dataNotes(d: LoadedData): DataNotes {
+  const sum = (o: Record<string, number>): number => Object.values(o).reduce((a, b) => a + b, 0);
+  return {
+    rowsWithoutTarget: d.report.rowsDropped.missingTarget,
+    rowsWithMissingFeatures: d.report.rowsDropped.missingFeatures,
+    imputedCells: sum(d.report.imputed),
+    unseenCells: Object.values(d.report.unseen).reduce((a, u) => a + u.count, 0),
+  };
 }
 
 /**

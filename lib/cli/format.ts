@@ -1,6 +1,7 @@
 // Text output: aligned tables, numbers at a readable precision, and CSV fields.
-import { DatasetComparison } from './compare';
-import { RunSummary } from './run';
+import type { DatasetComparison } from './compare';
+import type { ColumnTypes, DataNotes } from './dataset';
+import type { RunSummary } from './run';
 
 export const NEVER = '—';
 
@@ -72,6 +73,9 @@ export function comparisonText(c: DatasetComparison): string {
   out.push(`${c.name}: ${d.task} on '${d.target}'` +
     (d.classes ? ` (${d.classes.length} classes)` : '') + `; loss: ${lossName}`);
   out.push(`  ${d.trainRows} train / ${d.testRows} test rows (${split}), ${d.features} features`);
+  out.push(`  ${columnsText(d.columns)}`);
+  const notes = notesText(d.notes, d.columns);
+  if (notes !== null) out.push(`  ${notes}`);
   out.push(`  network ${s.layers.join('-')} ${s.activation}, batch ${s.batch}, lr ${s.lr}, ` +
     `alpha ${s.alpha}, ${plural(s.epochs, 'epoch')}, seed ${s.seed}`);
   out.push('');
@@ -114,4 +118,48 @@ export function summaryText(
 /** A CSV field, quoted when it holds a separator, a quote, a line end or edge spaces. */
 export function csvField(s: string): string {
   return /[",\r\n]|^\s|\s$/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
+}
+
+/** A list that stops after `max` entries with how many more there are. */
+function capped(items: string[], max: number): string {
+  return items.length <= max ? items.join(', ')
+    : `${items.slice(0, max).join(', ')}, … (${items.length - max} more)`;
+}
+
+/** One line of how the feature columns were typed: `columns: 6 numeric (...); 3 text ...`. */
+export function columnsText(c: ColumnTypes): string {
+  const parts: string[] = [];
+  if (c.numeric.length > 0) {
+    parts.push(`${c.numeric.length} numeric (${capped(c.numeric, 8)})`);
+  }
+  if (c.text.length > 0) {
+    parts.push(`${c.text.length} text, one-hot (levels: ` +
+      `${capped(c.text.map((t) => `${t.name} ${t.levels}`), 6)})`);
+  }
+  return `columns: ${parts.join('; ')}`;
+}
+
+/**
+ * One note line: rows dropped, cells filled, unseen levels, empty columns left out; null when
+ * there is nothing to say.
+ */
+export function notesText(n: DataNotes, c: ColumnTypes): string | null {
+  const parts: string[] = [];
+  if (n.rowsWithoutTarget > 0) {
+    parts.push(`dropped ${plural(n.rowsWithoutTarget, 'row')} without a target`);
+  }
+  if (n.rowsWithMissingFeatures > 0) {
+    parts.push(`dropped ${plural(n.rowsWithMissingFeatures, 'row')} with a missing feature ` +
+      '(--drop-missing)');
+  }
+  if (n.imputedCells > 0) parts.push(`imputed ${plural(n.imputedCells, 'missing feature cell')}`);
+  if (n.unseenCells > 0) {
+    parts.push(`${plural(n.unseenCells, 'test cell')} with a text level unseen in training ` +
+      '(encoded as 0)');
+  }
+  if (c.empty.length > 0) {
+    parts.push(`left out ${c.empty.length === 1 ? 'an empty column' : 'empty columns'} ` +
+      capped(c.empty, 6));
+  }
+  return parts.length === 0 ? null : `note: ${parts.join('; ')}`;
 }

@@ -1,22 +1,26 @@
 #!/usr/bin/env node
 // The dnsgd command: a thin commander shell over runCompare, runTrain and runPredict, which
 // hold the logic. Output: results on stdout, progress and diagnostics on stderr.
+//
+// Nothing imported at the top loads the native addon: the commands require it only once the
+// command line has been parsed, so --help, --version and usage errors work without it, and a
+// broken addon is one clear message (exit 2) instead of a stack trace.
 import * as fs from 'fs';
 
 import { Command, InvalidArgumentError, Option } from 'commander';
 
 import { BUNDLED_NAMES } from '../data';
-import { OPTIMIZER_NAMES } from '../optimizers';
-import { ACTIVATIONS } from '../network';
 import { closest } from '../validate';
-import { CompareOptions, runCompare } from './compare';
-import { EXIT_OK, describeFailure } from './failure';
-import { comparisonText, configText, plural, seconds, sig, splitText, summaryText } from './format';
-import { UsageError, parseHidden } from './options';
-import { runPredict } from './predict';
-import { progressFor } from './progress';
-import { RunHooks } from './run';
-import { TrainOptions, runTrain } from './train';
+import type { CompareOptions } from './compare';
+import { EXIT_OK, describeFailure, loadLibrary } from './failure';
+import {
+  columnsText, comparisonText, configText, notesText, plural, seconds, sig, splitText, summaryText,
+} from './format';
+import { ACTIVATIONS, OPTIMIZER_NAMES, SOLVERS } from './names';
+import { UsageError, checkThreadsEnv, parseHidden } from './options';
+import { checkOutputFile, writeOutput } from './output';
+import type { RunHooks } from './run';
+import type { TrainOptions } from './train';
 
 function numberArg(value: string): number {
   const t = value.trim();
@@ -65,6 +69,12 @@ function addCommonOptions(cmd: Command): Command {
       numberArg)
     .option('--evaluate-every <k>', 'test loss every k steps (default: about 80 points per run)',
       numberArg)
+    .option('--allow-floor', 'dn-sgd/sgd-dn: when the damped Hessian cannot be factored, add ' +
+      'the smallest damping floor that works instead of failing')
+    .addOption(new Option('--solver <name>', 'dn-sgd/sgd-dn: how the Newton system is solved ' +
+      '(default: auto)').choices(SOLVERS))
+    .option('--delimiter <char>', 'field separator of the CSV files: one character, or tab ' +
+      '(default ,)')
     .option('--json', 'print the whole result as JSON on stdout; no progress bar')
     .showSuggestionAfterError()
     .allowExcessArguments(false);
@@ -87,6 +97,7 @@ function commonOptions(file: string | undefined, o: CliOptions): CompareOptions 
 }
 
 function hooksFor(json: boolean, signal: AbortSignal): RunHooks {
+  const { progressFor } = loadLibrary(() => require('./progress') as typeof import('./progress'));
   const progress = progressFor(process.stderr, json);
   return {
     signal,
@@ -98,53 +109,62 @@ function hooksFor(json: boolean, signal: AbortSignal): RunHooks {
 
 function printJson(value: unknown, file?: string): void {
   const text = JSON.stringify(value, null, 2) + '\n';
-  if (file !== undefined) fs.writeFileSync(file, text);
+  if (file !== undefined) writeOutput('--json-out', file, text);
   else process.stdout.write(text);
 }
 
-const PROGRAM_EXAMPLES = `
-Examples:
-  $ dnsgd                                   # compare SGD, DN-SGD, SGD-DN on bundled data
-  $ dnsgd compare data.csv --target price --log-target
-  $ dnsgd train data.csv --target price --optimizer dn-sgd --save model.dnsgd
-  $ dnsgd predict model.dnsgd new.csv --out predictions.csv
+/** Warnings (a blown-up run) go to stderr, whatever else goes to stdout. */
+function printWarnings(warnings: readonly string[]): void {
+  for (const w of warnings) process.stderr.write(`dnsgd: ${w}\n`);
+}
 
+const PROGRAM_EXAMPLES = `
+Examples (from a clone of the repository, where data/ holds the bundled CSV files):
+  $ dnsgd                                   # compare SGD, DN-SGD, SGD-DN on bundled data
+  $ dnsgd compare data/diamonds.csv --target price --log-target
+  $ dnsgd train data/diamonds.csv --target price --log-target --save diamonds.dnsgd
+  $ dnsgd predict diamonds.dnsgd data/diamonds.csv --out predictions.csv
+
+With no command, dnsgd runs compare and takes compare's options ("dnsgd compare --help").
 "dnsgd <command> --help" describes each command. Exit status: 0 success, 1 bad input or a
-failed (diverged) training run, 2 an internal error, 130 interrupted.`;
+failed (diverged) training run, 2 an internal error or a native addon that cannot be loaded,
+130 interrupted.`;
 
 const COMPARE_EXAMPLES = `
 Examples:
   $ dnsgd                                   # the paper's comparison on diamonds and letter
   $ dnsgd compare --dataset breast_cancer --epochs 10
-  $ dnsgd compare houses.csv --target price --log-target --hidden 5 --batch 50
-  $ dnsgd compare letter.csv --train-rows 16000 --optimizers sgd,dn-sgd,adam --lr 0.1
+  $ dnsgd compare data/diamonds.csv --target price --log-target --hidden 5 --batch 50
+  $ dnsgd compare data/letter.csv --train-rows 16000 --optimizers sgd,dn-sgd,adam --lr 0.1
   $ dnsgd compare --dataset letter --json > letter.json
 
 With no file and no --dataset, compare runs on the bundled diamonds data (log price, the
 paper's House Prices settings) and letter data (26 classes, the paper's classification
 settings). Every optimizer starts from the same initial weights. Defaults follow the task:
 regression hidden 5, batch 50; classification hidden 4, batch 200; both lr 0.01, alpha 0,
-20 epochs, sigmoid. The plot goes to <out-dir>/dnsgd-<dataset>.svg.`;
+20 epochs, sigmoid. The plot goes to <out-dir>/dnsgd-<dataset>.svg. A run whose final train
+loss ends far above its start is reported with a warning on stderr.`;
 
 const TRAIN_EXAMPLES = `
 Examples:
-  $ dnsgd train houses.csv --target price --log-target --optimizer dn-sgd --save houses.dnsgd
+  $ dnsgd train data/diamonds.csv --target price --log-target --save diamonds.dnsgd
   $ dnsgd train --dataset pima --optimizer sgd-dn --epochs 25 --save pima.dnsgd
-  $ dnsgd train data.csv --test-fraction 0 --save model.dnsgd    # train on every row
+  $ dnsgd train data/diabetes.csv --test-fraction 0 --save diabetes.dnsgd   # every row trains
 
 The model file holds the network and the fitted data transform, so predict encodes new rows
 exactly as the training rows were encoded.`;
 
 const PREDICT_EXAMPLES = `
 Examples:
-  $ dnsgd predict houses.dnsgd new-houses.csv > predictions.csv
-  $ dnsgd predict pima.dnsgd patients.csv --out predictions.csv
+  $ dnsgd predict diamonds.dnsgd data/diamonds.csv > predictions.csv
+  $ dnsgd predict pima.dnsgd data/pima.csv --out predictions.csv
 
 Columns are matched by name (any order; extra columns are ignored). Output: one line per input
 row, "row" being its 1-based data row; regression predictions in the target's original units;
-classification the predicted class and one probability column p_<class> per class. When the
-file has the target column, the loss and the RMSE or accuracy of those rows are reported on
-stderr (stdout with --out).`;
+classification the predicted class and one probability column p_<class> per class. A
+prediction that is not a finite number (e.g. exp overflowing for a log target) is written as
+an empty cell, with a warning. When the file has the target column, the loss and the RMSE or
+accuracy of those rows are reported on stderr (stdout with --out).`;
 
 function buildProgram(signal: AbortSignal): Command {
   const program = new Command();
@@ -169,12 +189,20 @@ function buildProgram(signal: AbortSignal): Command {
     .action(async (file: string | undefined, o: CliOptions) => {
       const json = o.json === true;
       const options: CompareOptions = { ...commonOptions(file, o), noPlot: o.plot === false };
+      if (o.jsonOut !== undefined) {
+        checkOutputFile('--json-out', o.jsonOut, { inputs: [file, options.testFile] });
+      }
+      checkThreadsEnv();
+      const { runCompare } = loadLibrary(() => require('./compare') as typeof import('./compare'));
       const result = await runCompare(options, {
         ...hooksFor(json, signal),
-        onComparison: json ? undefined : (c) => {
-          process.stdout.write(comparisonText(c) + '\n');
-          if (c.plot !== null) process.stdout.write(`\n  plot: ${c.plot}\n`);
-          process.stdout.write('\n');
+        onComparison: (c) => {
+          if (!json) {
+            process.stdout.write(comparisonText(c) + '\n');
+            if (c.plot !== null) process.stdout.write(`\n  plot: ${c.plot}\n`);
+            process.stdout.write('\n');
+          }
+          printWarnings(c.warnings);
         },
       });
       if (o.jsonOut !== undefined) printJson(result, o.jsonOut);
@@ -189,19 +217,29 @@ function buildProgram(signal: AbortSignal): Command {
     .addHelpText('after', TRAIN_EXAMPLES)
     .action(async (file: string | undefined, o: CliOptions) => {
       const json = o.json === true;
+      checkThreadsEnv();
+      const { runTrain } = loadLibrary(() => require('./train') as typeof import('./train'));
       const result = await runTrain(commonOptions(file, o), hooksFor(json, signal));
-      if (json) return printJson(result);
+      if (json) {
+        printJson(result);
+        if (result.run.warning !== null) printWarnings([result.run.warning]);
+        return;
+      }
       const d = result.data;
       const s = result.settings;
       const lossName = d.task === 'regression' ? `MSE of ${d.targetEncoding}` : 'cross-entropy';
+      const notes = notesText(d.notes, d.columns);
       process.stdout.write(
         `${result.name}: ${d.task} on '${d.target}', ${d.trainRows} train / ${d.testRows} test ` +
         `rows (${splitText(d.split)}), ${d.features} features\n` +
+        `  ${columnsText(d.columns)}\n` +
+        (notes === null ? '' : `  ${notes}\n`) +
         `  network ${s.layers.join('-')} ${s.activation}, ${s.optimizer} ` +
         `(${configText(result.run.config)}), batch ${s.batch}, ${plural(s.epochs, 'epoch')}, ` +
         `seed ${s.seed}\n  loss: ${lossName}\n` +
         summaryText(result.run.summary, d.target, d.testRows > 0) + '\n' +
         (result.saved === null ? '' : `  saved ${result.saved}\n`));
+      if (result.run.warning !== null) printWarnings([result.run.warning]);
     });
 
   program.command('predict')
@@ -209,11 +247,14 @@ function buildProgram(signal: AbortSignal): Command {
     .argument('<model>', 'model file written by dnsgd train --save')
     .argument('<file>', 'CSV with the feature columns (the target column is optional)')
     .option('--out <file>', 'write the predictions here instead of stdout')
+    .option('--delimiter <char>', 'field separator of the CSV: one character, or tab (default ,)')
     .showSuggestionAfterError()
     .allowExcessArguments(false)
     .addHelpText('after', PREDICT_EXAMPLES)
-    .action((model: string, file: string, o: { out?: string }) => {
-      const r = runPredict({ model, file, out: o.out });
+    .action((model: string, file: string, o: { out?: string; delimiter?: string }) => {
+      checkThreadsEnv();
+      const { runPredict } = loadLibrary(() => require('./predict') as typeof import('./predict'));
+      const r = runPredict({ model, file, out: o.out, delimiter: o.delimiter });
       if (r.out === null) process.stdout.write(r.csv);
       const info = r.out === null ? process.stderr : process.stdout;
       if (r.out !== null) info.write(`wrote ${r.rows} predictions to ${r.out}\n`);
@@ -221,6 +262,12 @@ function buildProgram(signal: AbortSignal): Command {
       if (filled.length) info.write(`filled missing cells with training means: ${filled}\n`);
       const unseen = Object.entries(r.unseen).map(([c, u]) => `${c} ${u.count}`).join(', ');
       if (unseen.length) info.write(`text levels unseen in training (encoded as 0): ${unseen}\n`);
+      if (r.nonFinite > 0) {
+        process.stderr.write(`dnsgd: warning: ${plural(r.nonFinite, 'row')} got a prediction ` +
+          'that is not a finite number (written as an empty cell)' +
+          (r.task === 'regression' ? '; the model predicts far outside the training targets ' +
+            'for them' : '') + '\n');
+      }
       if (r.notScored !== null) info.write(`not scored: ${r.notScored}\n`);
       if (r.score !== null) {
         const v = r.score.metric === 'rmse' ? `RMSE (${r.target}) ${sig(r.score.value)}`
@@ -257,6 +304,42 @@ function checkCommandWord(argv: string[]): void {
     `; commands: compare, train, predict (a CSV file argument needs its path, e.g. ./${word})`);
 }
 
+// Why a flag of another command is refused, where more than "unknown option" helps.
+const FOREIGN_FLAG_NOTES: Record<string, string> = {
+  'train --no-plot': 'train draws no plot',
+  'train --out-dir': 'train draws no plot',
+  'train --optimizers': 'train takes one optimizer: --optimizer NAME',
+  'compare --optimizer': 'compare takes a list: --optimizers LIST',
+  'compare --save': 'compare saves no model; use train --save',
+};
+
+/**
+ * A flag that belongs to another command (train --no-plot) would be an unknown option with a
+ * far-fetched suggestion; this says whose flag it is instead.
+ */
+function checkForeignFlags(program: Command, argv: string[]): void {
+  const first = argv[2];
+  const name = first !== undefined && COMMANDS.includes(first) ? first : 'compare';
+  if (name === 'help') return;
+  const flagsOf = (c: Command): Set<string> =>
+    new Set(c.options.flatMap((o) => [o.long, o.short]).filter((f): f is string => !!f));
+  const cmd = program.commands.find((c) => c.name() === name);
+  if (cmd === undefined) return;
+  const own = flagsOf(cmd);
+  for (const token of argv.slice(2)) {
+    if (token === '--') break;
+    if (!token.startsWith('--')) continue;
+    const flag = token.split('=')[0];
+    if (own.has(flag)) continue;
+    const owners = program.commands.filter((c) => c !== cmd && flagsOf(c).has(flag))
+      .map((c) => c.name());
+    if (owners.length === 0) continue;
+    const note = FOREIGN_FLAG_NOTES[`${name} ${flag}`];
+    throw new UsageError(`'${flag}' is an option of ${owners.join(' and ')}, not of ${name}` +
+      (note === undefined ? '' : ` (${note})`));
+  }
+}
+
 async function main(argv: string[]): Promise<number> {
   const controller = new AbortController();
   // The first Ctrl-C stops training between steps; a second one ends the process at once.
@@ -270,7 +353,9 @@ async function main(argv: string[]): Promise<number> {
   }
   try {
     checkCommandWord(argv);
-    await buildProgram(controller.signal).parseAsync(argv);
+    const program = buildProgram(controller.signal);
+    checkForeignFlags(program, argv);
+    await program.parseAsync(argv);
     return EXIT_OK;
   } catch (err) {
     const f = describeFailure(err);

@@ -1,9 +1,10 @@
 // What the commands accept, their defaults (the paper's settings, chosen by task) and the
 // checks that run before any data is read, so a bad flag fails at once and names the flag.
 import { BUNDLED_NAMES, BundledName } from '../data';
-import { ACTIVATIONS, Activation } from '../network';
-import { OPTIMIZER_NAMES, OptimizerName } from '../optimizers';
+import type { Activation } from '../network';
+import type { OptimizerName } from '../optimizers';
 import { closest } from '../validate';
+import { ACTIVATIONS, NEWTON_OPTIMIZERS, OPTIMIZER_NAMES, SOLVERS, SolverName } from './names';
 
 /** Where the data comes from and how readCsv encodes it. */
 export interface DataOptions {
@@ -24,6 +25,8 @@ export interface DataOptions {
   testFile?: string;
   /** Seed of a random split. Default 0. */
   splitSeed?: number;
+  /** Field separator of the CSV files: one character, or `tab`. Default `,`. */
+  delimiter?: string;
 }
 
 /** Network and optimizer settings; anything left out takes the paper's value for the task. */
@@ -39,6 +42,10 @@ export interface TrainSettings {
   threads?: number;
   /** Test loss every this many steps; default: about 80 points per run. */
   evaluateEvery?: number;
+  /** Damped Newton: retry a failed factorization with the smallest floor that works. */
+  allowFloor?: boolean;
+  /** Damped Newton: how the Newton system is solved. Default 'auto'. */
+  solver?: string;
 }
 
 export interface ResolvedSettings {
@@ -51,6 +58,8 @@ export interface ResolvedSettings {
   seed: number;
   threads: number | undefined;
   evaluateEvery: number | undefined;
+  allowFloor: boolean;
+  solver: SolverName;
 }
 
 /**
@@ -160,6 +169,41 @@ export function checkDataOptions(o: DataOptions): void {
   if (o.task !== undefined && !['auto', 'regression', 'classification'].includes(o.task)) {
     throw new UsageError(`--task must be auto, regression or classification; got '${o.task}'`);
   }
+  if (o.target !== undefined && o.target.trim() === '') {
+    throw new UsageError('--target needs a column name; got an empty one');
+  }
+  if (o.delimiter !== undefined) {
+    parseDelimiter(o.delimiter);
+    if (o.file === undefined) {
+      throw new UsageError('--delimiter applies to a CSV file argument; the bundled datasets ' +
+        'are comma-separated');
+    }
+  }
+}
+
+/** `--delimiter`: one character other than a quote or a line end; `tab` or `\t` for a tab. */
+export function parseDelimiter(text: string): string {
+  if (text === 'tab' || text === '\\t') return '\t';
+  if (text.length !== 1 || text === '"' || text === '\n' || text === '\r') {
+    throw new UsageError(`--delimiter must be one character (or 'tab'), not a quote or a line ` +
+      `end; got '${text}'`);
+  }
+  return text;
+}
+
+/**
+ * DNSGD_THREADS, when set and not empty, must be a thread count like --threads takes: the
+ * kernels would otherwise ignore a bad value without a word and use every core.
+ */
+export function checkThreadsEnv(env: NodeJS.ProcessEnv = process.env): void {
+  const raw = env.DNSGD_THREADS;
+  if (raw === undefined || raw.trim() === '') return;
+  const t = raw.trim();
+  const n = /^[0-9]+$/.test(t) ? Number(t) : NaN;
+  if (!Number.isInteger(n) || n < 1 || n > 256) {
+    throw new UsageError(`the environment variable DNSGD_THREADS must be an integer in [1, 256] ` +
+      `(or unset); got '${raw}'`);
+  }
 }
 
 /** Fills in the paper's settings for the task and checks every value. */
@@ -187,7 +231,33 @@ export function resolveSettings(
     threads: s.threads === undefined ? undefined : integerFlag('--threads', s.threads, 1, 256),
     evaluateEvery: s.evaluateEvery === undefined ? undefined
       : integerFlag('--evaluate-every', s.evaluateEvery, 1),
+    allowFloor: s.allowFloor === true,
+    solver: solverName(s.solver),
   };
+}
+
+function solverName(s: string | undefined): SolverName {
+  if (s === undefined) return 'auto';
+  if ((SOLVERS as readonly string[]).includes(s)) return s as SolverName;
+  throw new UsageError(`--solver must be one of ${SOLVERS.join(', ')}; got '${s}'` +
+    didYouMean(s, SOLVERS));
+}
+
+/**
+ * --alpha, --allow-floor and --solver set the damped Newton step: refuses them when none of
+ * the optimizers takes one, since they would change nothing.
+ */
+export function checkNewtonFlags(s: TrainSettings, optimizers: readonly OptimizerName[]): void {
+  if (optimizers.some((n) => NEWTON_OPTIMIZERS.includes(n))) return;
+  const given = [
+    s.alpha !== undefined && '--alpha',
+    s.allowFloor === true && '--allow-floor',
+    s.solver !== undefined && '--solver',
+  ].filter((f): f is string => typeof f === 'string');
+  if (given.length > 0) {
+    throw new UsageError(`${given.join(' and ')} ${given.length > 1 ? 'apply' : 'applies'} to ` +
+      `the damped Newton optimizers (dn-sgd, sgd-dn) only; got ${optimizers.join(', ')}`);
+  }
 }
 
 /**
@@ -198,9 +268,13 @@ export function checkSettings(s: TrainSettings): void {
   resolveSettings(s, 'regression');
 }
 
-/** The options of one optimizer: --lr for every method, --alpha for the damped Newton ones. */
+/**
+ * The options of one optimizer: --lr for every method; --alpha, --allow-floor and --solver for
+ * the damped Newton ones.
+ */
 export function optimizerOptions(
   name: OptimizerName, s: ResolvedSettings,
 ): Record<string, unknown> {
-  return name === 'dn-sgd' || name === 'sgd-dn' ? { lr: s.lr, alpha: s.alpha } : { lr: s.lr };
+  if (!NEWTON_OPTIMIZERS.includes(name)) return { lr: s.lr };
+  return { lr: s.lr, alpha: s.alpha, allowFloor: s.allowFloor, solver: s.solver };
 }

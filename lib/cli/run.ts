@@ -2,8 +2,10 @@
 // with the test data as validation, then the numbers a table or a model file reports.
 import { Dataset as DataSet, Transform } from '../data';
 import { Network } from '../network';
-import { Optimizer, OptimizerName } from '../optimizers';
+import { DampedNewton, Optimizer, OptimizerName } from '../optimizers';
 import { EpochRecord, Evaluation, History, Trainer } from '../trainer';
+import { sig } from './format';
+import { NEWTON_OPTIMIZERS } from './names';
 import { CURVE_POINTS, ResolvedSettings, optimizerOptions } from './options';
 
 /** Progress of a run, for a bar or a log line. */
@@ -47,6 +49,8 @@ export interface RunResult {
   optimizer: OptimizerName;
   config: Record<string, unknown>;
   summary: RunSummary;
+  /** Set when the run ended far above where it started (see blowUpWarning). */
+  warning: string | null;
   history: {
     epochs: EpochRecord[];
     /** Test loss at step 0, every evaluateEvery steps and at each epoch end. */
@@ -106,9 +110,13 @@ export async function trainRun(
   const last = history.epochs[history.epochs.length - 1];
   const trainM = metrics(net, train, data.transform);
   const testM = hasTest ? metrics(net, test, data.transform) : { loss: NaN, value: NaN };
+  const config = optimizer.describe();
+  if (optimizer instanceof DampedNewton && optimizer.allowFloor) config.allowFloor = true;
+  const initial = initialLoss(history);
   return {
     optimizer: optimizer.name,
-    config: optimizer.describe(),
+    config,
+    warning: blowUpWarning(optimizer.name, initial, trainM.loss, s),
     summary: {
       trainLoss: trainM.loss,
       testLoss: testM.loss,
@@ -125,6 +133,40 @@ export async function trainRun(
       steps: { loss: Array.from(history.steps.loss), seconds: Array.from(history.steps.seconds) },
     },
   };
+}
+
+/** How far above its start a run may end before it is reported as blown up. */
+export const BLOW_UP_FACTOR = 10;
+
+/**
+ * Where the run started: the smaller of the first mini-batch's loss (at the initial weights)
+ * and the first epoch's mean mini-batch loss, so a run that blows up within its first epoch
+ * is still measured from its start.
+ */
+function initialLoss(h: History): number {
+  const cands = [h.steps.loss[0], h.epochs[0]?.trainLoss]
+    .filter((v): v is number => typeof v === 'number' && Number.isFinite(v) && v > 0);
+  return cands.length === 0 ? NaN : Math.min(...cands);
+}
+
+/**
+ * A warning when a run's final train loss is not finite or is more than BLOW_UP_FACTOR times
+ * its initial loss: training made the model worse, which a table would otherwise report as an
+ * ordinary result.
+ */
+export function blowUpWarning(
+  optimizer: OptimizerName, initial: number, final: number, s: ResolvedSettings,
+): string | null {
+  const finite = Number.isFinite(final);
+  if (finite && !(final > BLOW_UP_FACTOR * initial)) return null;
+  const fix = NEWTON_OPTIMIZERS.includes(optimizer)
+    ? `try a lower --lr (now ${s.lr}) or a higher --alpha (now ${s.alpha})`
+    : `try a lower --lr (now ${s.lr})`;
+  const ratio = final / initial;
+  const times = ratio < 1e6 ? `${Math.round(ratio)}` : ratio.toExponential(1).replace('e+', 'e');
+  const what = finite ? `${sig(final)}, ${times} times its initial loss ${sig(initial)}`
+    : `${final}`;
+  return `warning: ${optimizer} blew up: its final train loss is ${what}; ${fix}`;
 }
 
 /** Loss (in the model's encoding) and RMSE in original units or accuracy. */

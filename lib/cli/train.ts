@@ -1,11 +1,12 @@
 // `dnsgd train`: one optimizer on one dataset; the trained network and the fitted transform go
 // into a model file that `dnsgd predict` reads.
-import { OptimizerName } from '../optimizers';
-import { loadData } from './dataset';
+import type { OptimizerName } from '../optimizers';
+import { ColumnTypes, DataNotes, loadData } from './dataset';
 import {
-  DataOptions, TrainSettings, ResolvedSettings, UsageError, checkDataOptions, checkSettings,
-  optimizerName, resolveSettings,
+  DataOptions, TrainSettings, ResolvedSettings, checkDataOptions, checkNewtonFlags,
+  checkSettings, optimizerName, resolveSettings,
 } from './options';
+import { checkOutputFile, writeError } from './output';
 import { RunHooks, RunResult, makeOptimizer, networkFor, trainRun } from './run';
 
 export interface TrainOptions extends DataOptions, TrainSettings {
@@ -27,6 +28,8 @@ export interface TrainResult {
     trainRows: number;
     testRows: number;
     features: number;
+    columns: ColumnTypes;
+    notes: DataNotes;
   };
   settings: ResolvedSettings & { optimizer: OptimizerName; layers: number[] };
   run: RunResult;
@@ -38,8 +41,10 @@ export async function runTrain(o: TrainOptions, hooks: RunHooks = {}): Promise<T
   checkDataOptions(o);
   checkSettings(o);
   const name = optimizerName(o.optimizer ?? 'dn-sgd');
-  if (o.save !== undefined && o.save.trim() === '') {
-    throw new UsageError('--save needs a file name');
+  checkNewtonFlags(o, [name]);
+  // A model file is written beside its target and renamed over it: checked before training.
+  if (o.save !== undefined) {
+    checkOutputFile('--save', o.save, { replaces: true, inputs: [o.file, o.testFile] });
   }
   const data = loadData(o);
   const s = resolveSettings(o, data.train.task);
@@ -64,6 +69,8 @@ export async function runTrain(o: TrainOptions, hooks: RunHooks = {}): Promise<T
       trainRows: data.train.rows,
       testRows: data.test.rows,
       features: data.train.features.length,
+      columns: data.columns,
+      notes: data.notes,
     },
     settings: { ...s, optimizer: name, layers: [...net.layers] },
     run,
@@ -81,7 +88,15 @@ export async function runTrain(o: TrainOptions, hooks: RunHooks = {}): Promise<T
       summary: finite(run.summary),
       created: new Date().toISOString(),
     };
-    net.save(o.save);
+    try {
+      net.save(o.save);
+    } catch (e) {
+      // The library names the stage that failed; the user needs the flag and the path.
+      const cause = (e as { cause?: unknown }).cause;
+      const errno = (cause as NodeJS.ErrnoException | undefined)?.code !== undefined ? cause : e;
+      if ((errno as NodeJS.ErrnoException | undefined)?.code === undefined) throw e;
+      throw writeError('--save', o.save, errno);
+    }
     result.saved = o.save;
   }
   return result;

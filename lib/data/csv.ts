@@ -5,13 +5,15 @@
 import {
   boolean, finiteNumber, integer, knownOptions, oneOf, rangeError, typeError,
 } from '../validate';
-import { DataError, suggestColumn } from './errors';
+import { DataError, delimiterHint, suggestColumn } from './errors';
 import { randomSplit, stratifiedSplit } from './split';
 import { CsvSource, CsvTable, parseCsv } from './table';
 import {
   ColumnSpec, EncodeReport, Encoded, Task, Transform, TransformJSON, UnseenLevels,
 } from './transform';
-import { DEFAULT_MISSING_VALUES, missingTest, parseNumber, sortLabels } from './values';
+import {
+  DEFAULT_MISSING_VALUES, badNumberReason, cellKind, missingTest, parseNumber, sortLabels,
+} from './values';
 
 export interface ReadCsvOptions {
   /** Target column. Default: the last column. */
@@ -83,6 +85,11 @@ export interface DataReport {
   /** Data rows read, over both files when there is a test file. */
   rowsRead: number;
   rowsDropped: { missingTarget: number; missingFeatures: number };
+  /**
+   * Feature columns left out because they hold no value: none in the file, or none in the
+   * training rows. Their cells are never read, so dropMissing does not drop rows for them.
+   */
+  emptyColumns: string[];
   /** Missing cells filled per column, train and test together. */
   imputed: Record<string, number>;
   /** Unseen text levels per column (only the test half can have them). */
@@ -155,10 +162,14 @@ function resolveColumns(
   const header = table.header;
   const index = new Map(header.map((h, j) => [h, j]));
   const find = (name: string, what: string): number => {
+    if (name.trim() === '') {
+      throw headerError(table, 'ERR_UNKNOWN_COLUMN', `the ${what} column name is empty`);
+    }
     const j = index.get(name);
     if (j === undefined) {
       throw headerError(table, 'ERR_UNKNOWN_COLUMN',
-        `${what} column ${JSON.stringify(name)} not found${suggestColumn(name, header)}`);
+        `${what} column ${JSON.stringify(name)} not found${suggestColumn(name, header)}` +
+        delimiterHint(header));
     }
     return j;
   };
@@ -172,9 +183,9 @@ function resolveColumns(
     features = header.map((_, j) => j).filter((j) => j !== target && !excluded.has(j));
   }
   if (features.length === 0) {
-    throw new DataError('ERR_NO_FEATURES', 'no feature columns are left besides the target', {
-      file: table.name,
-    });
+    throw new DataError('ERR_NO_FEATURES',
+      'no feature columns are left besides the target' + delimiterHint(header),
+      { file: table.name });
   }
   return { target, features };
 }
@@ -187,24 +198,36 @@ function resolveTask(
   let numeric = 0;
   let text = 0;
   let firstText = -1;
+  let firstBad = -1;
   for (let r = 0; r < rows.length; r++) {
     const v = rows[r][tcol];
     if (isMissing(v)) continue;
-    if (Number.isNaN(parseNumber(v))) {
+    const kind = cellKind(v);
+    if (kind === 'text') {
       text++;
       if (firstText < 0) firstText = r;
     } else {
+      // A number that is not finite (1e309, Infinity) is still meant as a number.
       numeric++;
+      if (kind === 'bad-number' && firstBad < 0) firstBad = r;
     }
   }
   const name = table.header[tcol];
   if (requested === 'classification') return 'classification';
   if (requested === 'auto') {
     if (name.toLowerCase() === 'class') return 'classification';
-    if (text === 0) return 'regression';
-    if (text >= numeric) return 'classification';
+    if (text > 0 && text >= numeric) return 'classification';
   }
-  if (text === 0) return 'regression';
+  const where = (r: number) => ({
+    file: table.name, line: table.lineOf(r), column: tcol + 1, columnName: name,
+  });
+  if (text === 0) {
+    if (firstBad < 0) return 'regression';
+    const v = rows[firstBad][tcol];
+    throw new DataError('ERR_NON_NUMERIC_TARGET',
+      `value ${JSON.stringify(v)} in regression target ${JSON.stringify(name)} is not a finite ` +
+      `number: ${badNumberReason(v)}`, where(firstBad));
+  }
   const v = rows[firstText][tcol];
   const hint = requested === 'auto'
     ? ` (${numeric} of ${numeric + text} target cells are numbers; pass task: 'classification'` +
@@ -212,25 +235,80 @@ function resolveTask(
     : '';
   throw new DataError('ERR_NON_NUMERIC_TARGET',
     `non-numeric value ${JSON.stringify(v)} in regression target ${JSON.stringify(name)}${hint}`,
-    { file: table.name, line: table.lineOf(firstText), column: tcol + 1, columnName: name });
+    where(firstText));
 }
 
-function columnIsNumeric(table: CsvTable, col: number, isMissing: (v: string) => boolean): boolean {
+/** How the cells of one feature column were typed (over every data row of the file). */
+interface ColumnTyping {
+  kind: 'numeric' | 'text' | 'empty';
+  /** Non-missing cells, and those that are not finite numbers (text or bad numbers). */
+  values: number;
+  offenders: number;
+  /** Data row of the first offender in a numeric column, else -1. */
+  firstOffender: number;
+}
+
+/**
+ * The typing rule. A column with no value is empty. A column is numeric when every value is a
+ * number, when at most 5% of its values are text, or when a single value of three or more is;
+ * in a numeric column every value that is not a finite decimal number is an error. Cells
+ * written as numbers that are not finite ones (1e309, Infinity, NaN, 0x10) never count as text,
+ * so they always make an error rather than a one-hot level. Any other column is text.
+ */
+function typeColumn(
+  table: CsvTable, col: number, isMissing: (v: string) => boolean,
+): ColumnTyping {
   const rows = table.rows;
+  let values = 0;
+  let text = 0;
+  let bad = 0;
   for (let r = 0; r < rows.length; r++) {
     const v = rows[r][col];
-    if (!isMissing(v) && Number.isNaN(parseNumber(v))) return false;
+    if (isMissing(v)) continue;
+    values++;
+    const kind = cellKind(v);
+    if (kind === 'text') text++;
+    else if (kind === 'bad-number') bad++;
   }
-  return true;
+  if (values === 0) return { kind: 'empty', values, offenders: 0, firstOffender: -1 };
+  const numeric = text === 0 || text <= 0.05 * values || (text === 1 && values >= 3);
+  if (!numeric) return { kind: 'text', values, offenders: 0, firstOffender: -1 };
+  let first = -1;
+  if (text + bad > 0) {
+    for (let r = 0; r < rows.length && first < 0; r++) {
+      const v = rows[r][col];
+      if (!isMissing(v) && Number.isNaN(parseNumber(v))) first = r;
+    }
+  }
+  return { kind: 'numeric', values, offenders: text + bad, firstOffender: first };
 }
 
-/** Fits imputation values and levels on the training rows; no scaling yet. */
+/** The error for the first cell of a numeric column that is not a finite number. */
+function offenderError(table: CsvTable, col: number, t: ColumnTyping): DataError {
+  const v = table.rows[t.firstOffender][col];
+  const name = table.header[col];
+  const kind = cellKind(v);
+  const why = kind === 'bad-number' ? `is not a finite number: ${badNumberReason(v)}`
+    : `is not a number, but the column is numeric (${t.values - t.offenders} of its ` +
+      `${t.values} values are numbers)`;
+  const more = t.offenders > 1 ? `; ${t.offenders - 1} more cell${t.offenders > 2 ? 's' : ''} ` +
+    'of the column are not numbers either' : '';
+  return new DataError('ERR_NON_NUMERIC_VALUE',
+    `value ${JSON.stringify(v)} in numeric column ${JSON.stringify(name)} ${why}${more}. ` +
+    'Correct it, or leave the cell empty to mark it missing',
+    { file: table.name, line: table.lineOf(t.firstOffender), column: col + 1, columnName: name });
+}
+
+/**
+ * Fits imputation values and levels on the training rows; no scaling yet. A column without a
+ * value in the training rows gets null.
+ */
 function fitColumns(
   table: CsvTable, cols: number[], numeric: boolean[], train: Int32Array,
   isMissing: (v: string) => boolean,
-): ColumnSpec[] {
+): (ColumnSpec | null)[] {
   const rows = table.rows;
-  return cols.map((col, i): ColumnSpec => {
+  return cols.map((col, i): ColumnSpec | null => {
     const name = table.header[col];
     if (numeric[i]) {
       let sum = 0;
@@ -242,8 +320,8 @@ function fitColumns(
           n++;
         }
       }
-      // A column with no value at all in training gets 0; it is constant, so it encodes as 0.
-      return { name, kind: 'numeric', fill: n > 0 ? sum / n : 0 };
+      // No value in the training rows: nothing to learn from, so the column is left out.
+      return n > 0 ? { name, kind: 'numeric', fill: sum / n } : null;
     }
     const levels = new Set<string>();
     let missing = false;
@@ -252,6 +330,7 @@ function fitColumns(
       if (isMissing(v)) missing = true;
       else levels.add(v);
     }
+    if (levels.size === 0) return null;
     return { name, kind: 'text', levels: sortLabels(levels), missingLevel: missing };
   });
 }
@@ -298,6 +377,34 @@ function vectorStats(y: Float64Array): { mean: number; std: number } {
   return { mean: s.mean[0], std: s.std[0] };
 }
 
+/**
+ * The error for a column whose statistics overflow float64 (values whose squares do): it
+ * points at the training cell of largest magnitude. `values` defaults to column `j` of `x`.
+ */
+function tooLarge(
+  table: CsvTable, raw: Encoded, f: number, j: number, col: number, what: string,
+  values?: Float64Array,
+): DataError {
+  let at = 0;
+  let big = -1;
+  for (let r = 0; r < raw.rows; r++) {
+    const v = Math.abs(values === undefined ? raw.x[r * f + j] : values[r]);
+    if (v > big) {
+      big = v;
+      at = r;
+    }
+  }
+  const row = raw.rowIndex[at];
+  const name = table.header[col];
+  const cell = table.rows[row][col];
+  const remedy = what === 'regression target' ? 'rescale the target, or use logTarget'
+    : 'rescale the column';
+  return new DataError('ERR_VALUE_TOO_LARGE',
+    `${what} ${JSON.stringify(name)} has values too large to standardize or train on: their ` +
+    `squares overflow float64 (this cell: ${cell}); ${remedy}`,
+    { file: table.name, line: table.lineOf(row), column: col + 1, columnName: name });
+}
+
 function toDataset(e: Encoded, task: Task): Dataset {
   const base = { x: e.x, rows: e.rows, features: e.features, rowIndex: e.rowIndex };
   if (task === 'classification') {
@@ -329,9 +436,18 @@ function sumReports(a: EncodeReport, b: EncodeReport): Pick<DataReport, 'imputed
  *   and `?`). Rows without a target are dropped. A missing numeric feature gets the training
  *   mean; a missing text feature gets its own `col=(missing)` indicator when training had
  *   missing cells there, else all zeros. `dropMissing` drops such rows instead.
- * - Types: a column is numeric when every non-missing cell of the file is a finite decimal
- *   number; otherwise it is text and is one-hot encoded over the training levels (sorted). A
- *   level never seen in training encodes as all zeros and is counted in the report.
+ * - Types (over every data row of the file): a feature column is numeric when all of its
+ *   non-missing cells are numbers, when at most 5% of them are text, or when just one of three
+ *   or more is; in a numeric column, a cell that is not a finite decimal number is a DataError
+ *   (`ERR_NON_NUMERIC_VALUE`) naming it. Cells written as numbers that are not finite ones
+ *   (`1e309`, `Infinity`, `NaN`, `0x10`) count as numbers for this rule, so they are errors too.
+ *   Any other column is text and is one-hot encoded over the training levels (sorted); a level
+ *   never seen in training encodes as all zeros and is counted in the report. A column without
+ *   any value (in the file, or in the training rows) is left out and listed in
+ *   `report.emptyColumns`.
+ * - Range: a regression target, or a numeric feature that is standardized, whose statistics
+ *   overflow float64 (values whose squares do: about 1.3e154 and up) is a DataError
+ *   (`ERR_VALUE_TOO_LARGE`).
  * - Scaling: each output feature becomes (value - mean) / std with the training rows' mean and
  *   population std. A feature that is constant in training gets std 1, so it becomes 0.
  * - Labels: class names are sorted (by value when all are numbers) and y holds their indices.
@@ -344,17 +460,37 @@ export function readCsv(source: CsvSource, options: ReadCsvOptions = {}): Loaded
   const table = parseCsv(source, { delimiter: o.delimiter });
   const missingValues = (o.missingValues ?? DEFAULT_MISSING_VALUES).filter((s) => s !== '');
   const isMissing = missingTest(missingValues);
-  const { target: tcol, features: fcols } = resolveColumns(table, o);
+  const { target: tcol, features: allFcols } = resolveColumns(table, o);
   const targetName = table.header[tcol];
   const task = resolveTask(table, tcol, o.task ?? 'auto', isMissing);
   if (task === 'classification') {
     for (const k of ['logTarget', 'standardizeTarget'] as const) {
-      if (o[k]) throw new RangeError(`${k} needs a regression target; ${targetName} is classes`);
+      if (o[k]) {
+        throw new RangeError(`${k} needs a regression target; ${JSON.stringify(targetName)} ` +
+          'holds classes');
+      }
     }
   } else if (o.stratify) {
     throw new RangeError('stratify needs a classification target');
   }
-  const numeric = fcols.map((c) => columnIsNumeric(table, c, isMissing));
+  // Types over the whole file, so that both halves of a split agree on them.
+  const typing = allFcols.map((c) => typeColumn(table, c, isMissing));
+  const emptyColumns = allFcols.filter((_, i) => typing[i].kind === 'empty')
+    .map((c) => table.header[c]);
+  const fcols = allFcols.filter((_, i) => typing[i].kind !== 'empty');
+  const numeric = typing.filter((t) => t.kind !== 'empty').map((t) => t.kind === 'numeric');
+  if (fcols.length === 0) {
+    throw new DataError('ERR_NO_FEATURES',
+      `every feature column is empty (${emptyColumns.map((c) => JSON.stringify(c)).join(', ')})`,
+      { file: table.name });
+  }
+  // The first bad cell in file order, over every numeric column.
+  let worst = -1;
+  typing.forEach((t, i) => {
+    if (t.kind !== 'numeric' || t.offenders === 0) return;
+    if (worst < 0 || t.firstOffender < typing[worst].firstOffender) worst = i;
+  });
+  if (worst >= 0) throw offenderError(table, allFcols[worst], typing[worst]);
 
   // Rows that survive, as data-row indices in file order.
   const rows = table.rows;
@@ -423,23 +559,37 @@ export function readCsv(source: CsvSource, options: ReadCsvOptions = {}): Loaded
   // Fit: raw encoding of the training rows with identity scaling gives the statistics; the
   // final transform then encodes with them. Standardizing the raw matrix in place performs the
   // same floating-point operations as encoding anew, so apply() reproduces it bit for bit.
-  const columns = fitColumns(table, fcols, numeric, trainIdx, isMissing);
-  const width = columns.reduce((n, c) => n + (c.kind === 'numeric' ? 1 :
-    c.levels.length + (c.missingLevel ? 1 : 0)), 0);
+  const fitted = fitColumns(table, fcols, numeric, trainIdx, isMissing);
+  fitted.forEach((c, i) => {
+    if (c === null) emptyColumns.push(table.header[fcols[i]]);
+  });
+  const columns = fitted.filter((c): c is ColumnSpec => c !== null);
+  // Source column of each output feature, for pointing at a cell.
+  const featureSource: number[] = [];
+  fitted.forEach((c, i) => {
+    if (c === null) return;
+    const w = c.kind === 'numeric' ? 1 : c.levels.length + (c.missingLevel ? 1 : 0);
+    for (let k = 0; k < w; k++) featureSource.push(fcols[i]);
+  });
+  const width = featureSource.length;
   if (width === 0) {
-    throw new DataError('ERR_NO_FEATURES', 'the feature columns encode to no features',
-      { file: table.name });
+    throw new DataError('ERR_NO_FEATURES', 'the feature columns have no value in the training ' +
+      `rows (${emptyColumns.map((c) => JSON.stringify(c)).join(', ')})`, { file: table.name });
   }
   const spec: TransformJSON = {
     format: 'dnsgd-transform', version: 1, task, target: targetName,
-    logTarget: o.logTarget ?? false, targetScale: null, classes, missingValues,
-    columns: columns.filter((c) => c.kind === 'numeric' || c.levels.length > 0 || c.missingLevel),
+    logTarget: o.logTarget ?? false, targetScale: null, classes, missingValues, columns,
     mean: new Array<number>(width).fill(0), std: new Array<number>(width).fill(1),
   };
   const raw = new Transform(spec).encode(table, trainIdx, 'require', false);
   const f = width;
   if (o.standardize !== false) {
     const st = columnStats(raw.x, raw.rows, f);
+    for (let j = 0; j < f; j++) {
+      if (!Number.isFinite(st.mean[j]) || !Number.isFinite(st.std[j])) {
+        throw tooLarge(table, raw, f, j, featureSource[j], 'feature column');
+      }
+    }
     spec.mean = st.mean;
     spec.std = st.std;
     const x = raw.x;
@@ -448,11 +598,19 @@ export function readCsv(source: CsvSource, options: ReadCsvOptions = {}): Loaded
       for (let j = 0; j < f; j++) x[b + j] = (x[b + j] - st.mean[j]) / st.std[j];
     }
   }
-  if (task === 'regression' && o.standardizeTarget) {
+  if (task === 'regression') {
+    // A target whose square or spread overflows makes the MSE infinite, scaled or not.
     const y = raw.y as Float64Array;
     const ts = vectorStats(y);
-    spec.targetScale = ts;
-    for (let k = 0; k < y.length; k++) y[k] = (y[k] - ts.mean) / ts.std;
+    let big = 0;
+    for (const v of y) big = Math.max(big, Math.abs(v));
+    if (!Number.isFinite(ts.mean) || !Number.isFinite(ts.std) || !Number.isFinite(big * big)) {
+      throw tooLarge(table, raw, 1, 0, tcol, 'regression target', y);
+    }
+    if (o.standardizeTarget) {
+      spec.targetScale = ts;
+      for (let k = 0; k < y.length; k++) y[k] = (y[k] - ts.mean) / ts.std;
+    }
   }
   const transform = new Transform(spec);
   const dropMissing = o.dropMissing ?? false;
@@ -460,13 +618,25 @@ export function readCsv(source: CsvSource, options: ReadCsvOptions = {}): Loaded
   let test: Encoded;
   let testName: string | undefined;
   let testRead = 0;
+  let testTable = table;
   if (testIdx !== null) {
     test = transform.encode(table, testIdx, 'require', dropMissing);
   } else {
-    const tt = parseCsv(o.testFile as CsvSource, { delimiter: o.delimiter });
-    testName = tt.name;
-    testRead = tt.rows.length;
-    test = transform.encode(tt, null, 'require', dropMissing);
+    testTable = parseCsv(o.testFile as CsvSource, { delimiter: o.delimiter });
+    testName = testTable.name;
+    testRead = testTable.rows.length;
+    test = transform.encode(testTable, null, 'require', dropMissing);
+  }
+  if (task === 'regression') {
+    // A test target beyond the range makes the test loss infinite: the same error as in training.
+    const y = test.y as Float64Array;
+    for (let k = 0; k < y.length; k++) {
+      if (!Number.isFinite(y[k] * y[k])) {
+        const one: Encoded = { ...test, rows: 1, rowIndex: test.rowIndex.subarray(k, k + 1) };
+        throw tooLarge(testTable, one, 1, 0, testTable.header.indexOf(targetName),
+          'regression target', y.subarray(k, k + 1));
+      }
+    }
   }
   const totals = sumReports(raw.report, test.report);
   const report: DataReport = {
@@ -479,6 +649,7 @@ export function readCsv(source: CsvSource, options: ReadCsvOptions = {}): Loaded
       missingTarget: dropT + test.report.droppedMissingTarget,
       missingFeatures: dropF + test.report.droppedMissingFeatures,
     },
+    emptyColumns,
     imputed: totals.imputed,
     unseen: totals.unseen,
     train: raw.report,

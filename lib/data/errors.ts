@@ -5,6 +5,7 @@
 /** Machine-readable reason of a DataError. */
 export type DataErrorCode =
   | 'ERR_BAD_CSV'
+  | 'ERR_BAD_ENCODING'
   | 'ERR_EMPTY_FILE'
   | 'ERR_NO_DATA_ROWS'
   | 'ERR_RAGGED_ROW'
@@ -16,6 +17,7 @@ export type DataErrorCode =
   | 'ERR_NON_NUMERIC_TARGET'
   | 'ERR_NON_NUMERIC_VALUE'
   | 'ERR_NON_POSITIVE_TARGET'
+  | 'ERR_VALUE_TOO_LARGE'
   | 'ERR_SINGLE_CLASS'
   | 'ERR_UNKNOWN_CLASS'
   | 'ERR_NO_ROWS_LEFT';
@@ -79,13 +81,24 @@ function editDistance(a: string, b: string): number {
   return prev[b.length];
 }
 
-/** The candidate closest to `name` (first one on ties), or undefined if there is none. */
+/**
+ * Largest edit distance at which `name` is taken for a misspelling of a candidate: none when
+ * both have one or two characters (only a difference of case), then about one edit per three
+ * characters of the longer one, at most 4. Anything farther is a different name, not a typo.
+ */
+function typoLimit(name: string, candidate: string): number {
+  const n = Math.max(name.length, candidate.length);
+  return n <= 2 ? 0 : Math.min(4, Math.max(1, Math.floor(n / 3)));
+}
+
+/** The candidate closest to `name` if it is close enough to be a typo (first on ties). */
 export function closestName(name: string, candidates: readonly string[]): string | undefined {
+  if (name.trim() === '') return undefined;
   let best: string | undefined;
   let bestD = Infinity;
   for (const c of candidates) {
     const d = editDistance(name, c);
-    if (d < bestD) {
+    if (d < bestD && d <= typoLimit(name, c)) {
       bestD = d;
       best = c;
     }
@@ -103,6 +116,22 @@ export function suggestColumn(
   const close = closestName(name, candidates);
   const shown = candidates.slice(0, 12).map((c) => JSON.stringify(c)).join(', ');
   const more = candidates.length > 12 ? `, … (${candidates.length} in all)` : '';
-  const hint = close === undefined ? '' : `; did you mean ${JSON.stringify(close)}?`;
+  const hint = close === undefined ? '.' : `; did you mean ${JSON.stringify(close)}?`;
   return `${hint} ${label}: ${shown}${more}`;
+}
+
+const DELIMITERS = [',', ';', '\t', '|'];
+
+/**
+ * A header read as a single column that contains another common separator usually means the
+ * file uses that separator: a hint naming it, or ''.
+ */
+export function delimiterHint(header: readonly string[]): string {
+  if (header.length !== 1) return '';
+  const d = DELIMITERS.find((c) => header[0].includes(c));
+  if (d === undefined) return '';
+  const name = d === '\t' ? 'tabs' : JSON.stringify(d);
+  const verb = d === '\t' ? 'separate' : 'separates';
+  return `. The header is one column that contains ${name}: if ${name} ${verb} the fields, ` +
+    `pass delimiter: ${JSON.stringify(d)}`;
 }

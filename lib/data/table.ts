@@ -86,18 +86,74 @@ class Table implements CsvTable {
   }
 }
 
+/**
+ * Decodes a file's bytes as UTF-8, refusing UTF-16 and UTF-32 (by their byte-order marks) and
+ * invalid UTF-8 with the line of the first bad byte, instead of turning bytes into U+FFFD.
+ */
+export function decodeUtf8(bytes: Uint8Array, name: string): string {
+  const b0 = bytes[0];
+  const b1 = bytes[1];
+  if ((b0 === 0xff && b1 === 0xfe) || (b0 === 0xfe && b1 === 0xff) ||
+    (b0 === 0 && b1 === 0 && bytes[2] === 0xfe && bytes[3] === 0xff)) {
+    const kind = b0 === 0xff && bytes[2] === 0 && bytes[3] === 0 ? 'UTF-32' : 'UTF-16';
+    throw new DataError('ERR_BAD_ENCODING', `the file is ${kind} text (it starts with a ${kind} ` +
+      'byte-order mark); CSV files are read as UTF-8: convert it first, e.g. with ' +
+      `iconv -f ${kind} -t UTF-8`, { file: name });
+  }
+  try {
+    return new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+  } catch {
+    const at = Math.min(firstInvalidUtf8(bytes), bytes.length - 1);
+    let line = 1;
+    for (let i = 0; i < at; i++) if (bytes[i] === 0x0a) line++;
+    const hex = `0x${bytes[at].toString(16).padStart(2, '0')}`;
+    throw new DataError('ERR_BAD_ENCODING', `invalid UTF-8 (byte ${hex} at byte offset ${at}); ` +
+      'CSV files are read as UTF-8: convert the file first, e.g. from Latin-1 with ' +
+      'iconv -f LATIN1 -t UTF-8', { file: name, line });
+  }
+}
+
+/** Offset of the first byte that does not belong to a well-formed UTF-8 sequence. */
+function firstInvalidUtf8(b: Uint8Array): number {
+  let i = 0;
+  while (i < b.length) {
+    const c = b[i];
+    let n: number;
+    let lo = 0x80;
+    let hi = 0xbf;
+    if (c < 0x80) n = 0;
+    else if (c >= 0xc2 && c <= 0xdf) n = 1;
+    else if (c >= 0xe0 && c <= 0xef) {
+      n = 2;
+      if (c === 0xe0) lo = 0xa0;
+      if (c === 0xed) hi = 0x9f;
+    } else if (c >= 0xf0 && c <= 0xf4) {
+      n = 3;
+      if (c === 0xf0) lo = 0x90;
+      if (c === 0xf4) hi = 0x8f;
+    } else return i;
+    for (let k = 1; k <= n; k++) {
+      const d = b[i + k];
+      // Only the first continuation byte has the narrowed range.
+      if (d === undefined || d < (k === 1 ? lo : 0x80) || d > (k === 1 ? hi : 0xbf)) return i;
+    }
+    i += n + 1;
+  }
+  return b.length;
+}
+
 function readSource(source: CsvSource): { text: string; name: string } {
   if (typeof source === 'string') {
-    let text: string;
+    let bytes: Buffer;
     try {
-      text = fs.readFileSync(source, 'utf8');
+      bytes = fs.readFileSync(source);
     } catch (e) {
       const err = e as NodeJS.ErrnoException;
       throw new DataError('ERR_BAD_CSV', `cannot read file (${err.code ?? err.message})`, {
         file: source,
       });
     }
-    return { text, name: source };
+    return { text: decodeUtf8(bytes, source), name: source };
   }
   if (source === null || typeof source !== 'object' || typeof source.text !== 'string') {
     throw typeError('CSV source', 'a file path or { text, name? }', source);

@@ -3,9 +3,9 @@
 // It is plain data, so a saved model can carry it as JSON and encode new rows exactly as the
 // training rows were encoded.
 import { boolean, describe, knownOptions, oneOf, rangeError } from '../validate';
-import { DataError, DataErrorCode, suggestColumn } from './errors';
+import { DataError, DataErrorCode, delimiterHint, suggestColumn } from './errors';
 import { CsvSource, CsvTable, RecordValue, parseCsv, tableFromRecords } from './table';
-import { missingTest, parseNumber } from './values';
+import { badNumberReason, cellKind, missingTest, parseNumber } from './values';
 
 export type Task = 'regression' | 'classification';
 
@@ -395,7 +395,7 @@ export class Transform {
       throw new DataError(
         'ERR_MISSING_COLUMNS',
         `missing feature column${absent.length > 1 ? 's' : ''} ${list}` +
-          suggestColumn(absent[0], spare, 'Unused columns are'),
+          suggestColumn(absent[0], spare, 'Unused columns are') + delimiterHint(header),
         { file: table.name, line: headerLine > 0 ? headerLine : undefined },
       );
     }
@@ -461,9 +461,12 @@ export class Transform {
           } else {
             val = parseNumber(v);
             if (Number.isNaN(val)) {
+              const name = JSON.stringify(this.columns[i].name);
               throw this.cellError(table, r, src[i], 'ERR_NON_NUMERIC_VALUE',
-                `non-numeric value ${JSON.stringify(v)} in numeric column ` +
-                JSON.stringify(this.columns[i].name));
+                cellKind(v) === 'bad-number'
+                  ? `value ${JSON.stringify(v)} in numeric column ${name} is not a finite ` +
+                    `number: ${badNumberReason(v)}`
+                  : `non-numeric value ${JSON.stringify(v)} in numeric column ${name}`);
             }
           }
           x[o] = (val - mean[oi]) / std[oi];
@@ -532,9 +535,12 @@ export class Transform {
       const v = all[keep[k]][tcol];
       let t = parseNumber(v);
       if (Number.isNaN(t)) {
+        const name = JSON.stringify(this.target);
         throw this.cellError(table, keep[k], tcol, 'ERR_NON_NUMERIC_TARGET',
-          `non-numeric value ${JSON.stringify(v)} in regression target ` +
-          JSON.stringify(this.target));
+          cellKind(v) === 'bad-number'
+            ? `value ${JSON.stringify(v)} in regression target ${name} is not a finite ` +
+              `number: ${badNumberReason(v)}`
+            : `non-numeric value ${JSON.stringify(v)} in regression target ${name}`);
       }
       if (this.logTarget) {
         if (!(t > 0)) {

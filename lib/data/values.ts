@@ -24,6 +24,30 @@ export function parseNumber(s: string): number {
   return v - v === 0 ? v : NaN; // false for NaN and both infinities
 }
 
+/** What a non-missing cell holds, for typing a column. */
+export type CellKind = 'number' | 'bad-number' | 'text';
+
+const NON_FINITE_WORDS = /^[+-]?(?:nan|inf|infinity)$/i;
+
+/**
+ * 'number' for a finite decimal (what parseNumber accepts); 'bad-number' for a cell written as a
+ * number that is not one here: a decimal that overflows float64 (`1e309`), `NaN`, `Infinity`,
+ * `inf`, or hexadecimal, binary and octal notation (`0x10`); 'text' for anything else.
+ */
+export function cellKind(s: string): CellKind {
+  if (!Number.isNaN(parseNumber(s))) return 'number';
+  if (NON_FINITE_WORDS.test(s) || !Number.isNaN(Number(s))) return 'bad-number';
+  return 'text';
+}
+
+/** Why a 'bad-number' cell is refused, for error messages. */
+export function badNumberReason(s: string): string {
+  if (/^[+-]?nan$/i.test(s)) return 'NaN is not a number; leave the cell empty to mark it missing';
+  if (/^[+-]?inf/i.test(s)) return 'an infinity is not a finite number';
+  if (Math.abs(Number(s)) === Infinity) return 'it is beyond the float64 range (about ±1.8e308)';
+  return 'hexadecimal, binary and octal notation are not read as numbers; write it in decimal';
+}
+
 /**
  * Sorts labels deterministically, independent of locale: by numeric value when every label is
  * a number (so `2` comes before `10`), else by UTF-16 code units. Ties break by code units.

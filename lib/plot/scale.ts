@@ -17,11 +17,37 @@ export interface Scale {
 
 /** A short label: up to 3 significant digits, thousands separated for large integers. */
 export function tickLabel(v: number): string {
+  return needsExponent([v]) ? exponentLabel(v) : plainLabel(v);
+}
+
+/**
+ * Labels for one axis in one style: every label in exponent form (`1e6`, `2.5e5`) when any
+ * tick is 1e6 or more or below 1e-4 (nonzero), else every label plain (`0.5`, `100,000`), so
+ * an axis never mixes `1e6` with `100,000`.
+ */
+export function tickLabels(values: readonly number[]): string[] {
+  const exp = needsExponent(values);
+  return values.map((v) => (exp ? exponentLabel(v) : plainLabel(v)));
+}
+
+function needsExponent(values: readonly number[]): boolean {
+  return values.some((v) => v !== 0 && (Math.abs(v) >= 1e6 || Math.abs(v) < 1e-4));
+}
+
+function exponentLabel(v: number): string {
   if (v === 0) return '0';
-  const a = Math.abs(v);
-  if (a >= 1e6 || a < 1e-4) return v.toExponential(0).replace('e+', 'e');
+  return Number(v.toPrecision(3)).toExponential().replace('e+', 'e');
+}
+
+function plainLabel(v: number): string {
+  if (v === 0) return '0';
   const r = Number(v.toPrecision(3));
-  return Number.isInteger(r) && a >= 1000 ? r.toLocaleString('en-US') : `${r}`;
+  return Number.isInteger(r) && Math.abs(r) >= 1000 ? r.toLocaleString('en-US') : `${r}`;
+}
+
+function labelled(values: number[]): Tick[] {
+  const labels = tickLabels(values);
+  return values.map((value, i) => ({ value, label: labels[i] }));
 }
 
 function niceStep(span: number, count: number): number {
@@ -42,13 +68,12 @@ export function linearScale(lo: number, hi: number, length: number, count = 5): 
 
 function linearTicks(a: number, b: number, count: number): Tick[] {
   const step = niceStep(b - a, count);
-  const ticks: Tick[] = [];
+  const values: number[] = [];
   for (let k = Math.ceil(a / step - 1e-9); k * step <= b + step * 1e-9; k++) {
     // Rounded so that 0.1 * 3 prints as 0.3.
-    const v = Number((k * step).toPrecision(12));
-    ticks.push({ value: v, label: tickLabel(v) });
+    values.push(Number((k * step).toPrecision(12)));
   }
-  return ticks;
+  return labelled(values);
 }
 
 // Tick mantissas by roundness: a rounder value is labelled first and keeps its place.
@@ -89,7 +114,7 @@ export function logScale(lo: number, hi: number, length: number): Scale {
     for (let n = 5; ticks.length < 3 && n <= 12; n++) ticks = linearTicks(a, b, n);
     return { map, ticks, minor: [] };
   }
-  const ticks = chosen.map((v) => ({ value: v, label: tickLabel(v) }));
+  const ticks = labelled(chosen);
   // Unlabelled grid lines at the integer mantissas, when they are not too dense to help.
   const grid = inside(GRID_MANTISSAS).filter((v) => !chosen.includes(v));
   const minor = kHi - kLo <= 4 ? grid : [];

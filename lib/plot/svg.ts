@@ -68,15 +68,7 @@ export function lossFigure(o: LossFigureOptions): string {
   const H = o.height ?? 500;
   const top = o.subtitle === undefined ? 58 : 76;
   const bottom = 96;
-  const left = 74;
-  const gap = 70;
-  const right = 24;
-  const pw = (W - left - right - gap) / 2;
   const ph = H - top - bottom;
-  const panels: Box[] = [
-    { x: left, y: top, w: pw, h: ph },
-    { x: left + pw + gap, y: top, w: pw, h: ph },
-  ];
 
   // One loss range for both panels, over every finite positive value drawn.
   const losses: number[] = [];
@@ -85,9 +77,21 @@ export function lossFigure(o: LossFigureOptions): string {
       losses.push(p.loss);
     }
   }
-  if (o.reference !== undefined && o.reference.loss > 0) losses.push(o.reference.loss);
+  if (o.reference !== undefined && o.reference.loss > 0) {
+    if (Number.isFinite(o.reference.loss)) losses.push(o.reference.loss);
+  }
   const yScale = logScale(losses.length ? Math.min(...losses) : 0.1,
     losses.length ? Math.max(...losses) : 1, ph);
+  // The y-axis title sits left of the widest tick label, and the margin makes room for both.
+  const labelWidth = Math.max(0, ...yScale.ticks.map((t) => textWidth(t.label)));
+  const left = Math.max(74, Math.ceil(labelWidth + TICK_TO_LABEL + LABEL_TO_TITLE + 18));
+  const gap = Math.max(70, Math.ceil(labelWidth + TICK_TO_LABEL + 12));
+  const right = 24;
+  const pw = (W - left - right - gap) / 2;
+  const panels: Box[] = [
+    { x: left, y: top, w: pw, h: ph },
+    { x: left + pw + gap, y: top, w: pw, h: ph },
+  ];
   const maxOf = (key: 'step' | 'seconds'): number => {
     let m = 0;
     for (const c of o.methods) for (const p of [...c.train, ...c.test]) m = Math.max(m, p[key]);
@@ -109,7 +113,8 @@ export function lossFigure(o: LossFigureOptions): string {
       `${escapeXml(o.subtitle)}</text>`);
   }
   panels.forEach((b, i) => {
-    out.push(...axes(b, xScales[i], yScale, xLabels[i], i === 0 ? o.yLabel : undefined, i));
+    out.push(...axes(b, xScales[i], yScale, xLabels[i], i === 0 ? o.yLabel : undefined, i,
+      labelWidth));
     out.push(`<g clip-path="url(#clip${i})">`);
     if (o.reference !== undefined && o.reference.loss > 0) {
       const y = num(b.y + yScale.map(o.reference.loss));
@@ -128,8 +133,25 @@ export function lossFigure(o: LossFigureOptions): string {
   return out.join('\n') + '\n';
 }
 
+/** Pixels between the axis and the right end of a y tick label. */
+const TICK_TO_LABEL = 8;
+/** Pixels between the left end of the widest y tick label and the y-axis title's glyphs. */
+const LABEL_TO_TITLE = 8;
+
+/**
+ * Estimated width in pixels of a tick label at 12px DejaVu Sans (the widest of the listed
+ * fonts): digits and most letters about 0.64 em, separators about 0.32 em. An estimate on the
+ * generous side keeps labels and the axis title apart in any of the fonts.
+ */
+export function textWidth(s: string): number {
+  let w = 0;
+  for (const c of s) w += /[.,:;'|!il]/.test(c) ? 4 : c === '-' ? 4.5 : 7.7;
+  return w;
+}
+
 function axes(
   b: Box, xs: Scale, ys: Scale, xLabel: string, yLabel: string | undefined, i: number,
+  labelWidth: number,
 ): string[] {
   const out: string[] = [];
   out.push(`<defs><clipPath id="clip${i}"><rect x="${num(b.x)}" y="${num(b.y)}" ` +
@@ -147,7 +169,7 @@ function axes(
     out.push(`<line x1="${num(b.x)}" x2="${num(b.x + b.w)}" y1="${y}" y2="${y}" ` +
       `stroke="#dddddd" stroke-width="1"/>`);
     out.push(`<line x1="${num(b.x - 5)}" x2="${num(b.x)}" y1="${y}" y2="${y}" stroke="#333"/>`);
-    out.push(`<text x="${num(b.x - 8)}" y="${y}" text-anchor="end" dy="0.35em">` +
+    out.push(`<text x="${num(b.x - TICK_TO_LABEL)}" y="${y}" text-anchor="end" dy="0.35em">` +
       `${escapeXml(t.label)}</text>`);
   }
   for (const t of xs.ticks) {
@@ -165,7 +187,9 @@ function axes(
   out.push(`<text x="${num(b.x + b.w / 2)}" y="${num(b.y + b.h + 38)}" text-anchor="middle" ` +
     `font-size="13">${escapeXml(xLabel)}</text>`);
   if (yLabel !== undefined) {
-    const cx = num(b.x - 56);
+    // Rotated, the title's glyphs reach about 4 px right of its baseline (descenders) and
+    // 10 px left of it (ascenders); the baseline is placed so the right edge clears the labels.
+    const cx = num(b.x - Math.max(56, TICK_TO_LABEL + labelWidth + LABEL_TO_TITLE + 4));
     const cy = num(b.y + b.h / 2);
     out.push(`<text x="${cx}" y="${cy}" text-anchor="middle" font-size="13" ` +
       `transform="rotate(-90 ${cx} ${cy})">${escapeXml(yLabel)}</text>`);

@@ -1,10 +1,12 @@
 // Every block size and threshold of the dense product, in one place.
 //
-// Loop nest (BLIS order): NC columns of B, then KC of the k range, packed as NR-wide panels;
-// MC rows of A, packed as MR-tall panels; then an MR x NR register tile per call.
-// The B micro-panel (KC x NR) is meant to stay in L1, the packed A block (MC x KC) in L2 and
-// the packed B block (KC x NC) in L3. Sizes were tuned on a 2-core AVX-512 Xeon (L1d 48 KiB,
-// L2 2 MiB) with bench/native/bench_gemm; they also suit 1 MiB L2 parts (Zen 4/5).
+// Loop nest (BLIS-style): NC columns of op(B), then KC of the k range, packed as NR-wide
+// panels; then MC rows of op(A), packed as MR-tall panels (or read in place, see below);
+// then, per MR-row panel of A, every NR-column panel of B: one MR x NR register tile each.
+// The A micro-panel (MR x KC) stays in L1 across a row of tiles, the packed B block
+// (KC x NC) in L2, and C is walked as MR row streams. Tuned on a 2-core AVX-512 Xeon
+// (L1d 48 KiB, L2 2 MiB) with bench/native/bench_gemm; on that machine KC 192..320 and
+// NC 256..768 were all within 3%, so the values are the cache-derived ones.
 #pragma once
 
 namespace dnsgd {
@@ -13,25 +15,25 @@ namespace blocking {
 struct Avx512 {
   static constexpr int MR = 14;   // 14 rows x 2 zmm = 28 accumulators + 2 B + 1 A of 32 zmm
   static constexpr int NR = 16;   // two 8-double vectors per row of the tile
-  static constexpr int KC = 256;  // B micro-panel 256 x 16 x 8 B = 32 KiB of the 48 KiB L1
-  static constexpr int MC = 252;  // A block 252 x 256 x 8 B = 504 KiB, under half a 1 MiB L2
-  static constexpr int NC = 1024; // B block 256 x 1024 x 8 B = 2 MiB, resident in L3
+  static constexpr int KC = 256;  // A micro-panel 14 x 256 x 8 B = 28 KiB of a 48 KiB L1
+  static constexpr int MC = 252;  // rows packed at a time: bounds the 504 KiB A buffer only
+  static constexpr int NC = 512;  // B block 256 x 512 x 8 B = 1 MiB, half of a 2 MiB L2
 };
 
 struct Avx2 {
   static constexpr int MR = 6;    // 6 rows x 2 ymm = 12 accumulators + 2 B + 1 A of 16 ymm
   static constexpr int NR = 8;    // two 4-double vectors per row of the tile
-  static constexpr int KC = 256;  // B micro-panel 256 x 8 x 8 B = 16 KiB, half a 32 KiB L1
-  static constexpr int MC = 120;  // A block 120 x 256 x 8 B = 240 KiB, under half a 512 KiB L2
-  static constexpr int NC = 1024; // B block 2 MiB, resident in L3
+  static constexpr int KC = 256;  // A micro-panel 6 x 256 x 8 B = 12 KiB of a 32 KiB L1
+  static constexpr int MC = 120;  // rows packed at a time: bounds the 240 KiB A buffer only
+  static constexpr int NC = 256;  // B block 512 KiB for 0.5-1 MiB L2 parts (128: 4% slower)
 };
 
 struct Portable {
-  static constexpr int MR = 4;    // 4 x 4 accumulators fit 16 SSE2 / 32 NEON registers as pairs
+  static constexpr int MR = 4;    // 4 x 4 accumulators: 8 SSE2 / NEON register pairs
   static constexpr int NR = 4;
-  static constexpr int KC = 256;  // B micro-panel 8 KiB in L1
-  static constexpr int MC = 128;  // A block 256 KiB in L2
-  static constexpr int NC = 1024; // B block 2 MiB in L3
+  static constexpr int KC = 256;  // A micro-panel 8 KiB in L1
+  static constexpr int MC = 128;  // rows packed at a time: bounds the 256 KiB A buffer only
+  static constexpr int NC = 256;  // B block 512 KiB in L2
 };
 
 constexpr int round_up(int x, int to) { return (x + to - 1) / to * to; }
@@ -45,15 +47,18 @@ constexpr int kMaxPackA = max3(pack_a_doubles<Avx512>(), pack_a_doubles<Avx2>(),
 constexpr int kMaxPackB = max3(pack_b_doubles<Avx512>(), pack_b_doubles<Avx2>(),
                                pack_b_doubles<Portable>());
 
-// A is read in place instead of packed when packing cannot pay for itself: when op(B) has
-// at most kDirectMaxN columns (a packed A panel would serve only that many / NR tiles; in
-// place measured 10-30% faster up to 128, slower at 256), or when the whole product has
-// fewer than kDirectMaxWork multiply-adds (m * n * k).
+// op(A) = A is always read in place: its rows run along k, so an MR-row micro-panel is MR
+// contiguous runs that stay in L1 across the row of tiles like a packed one (5-7% faster
+// than packing at every size measured, power-of-two lda included).
+// op(A) = A^T, read in place, has each k step on a different cache line, which only pays
+// while few column panels reuse it: when op(B) has at most kDirectMaxN columns, or the
+// product has fewer than kDirectMaxWork multiply-adds (m * n * k); at n = 256 packing won
+// by 10%.
 constexpr int kDirectMaxN = 128;
 constexpr double kDirectMaxWork = 128.0 * 128 * 128;
-// Except: op(A) = A^T read in place walks down columns lda apart, and when lda is a multiple
-// of this many doubles (128 B) those lines crowd into few L1 sets and evict each other
-// (lda = 4096 ran 20% slower than packed), unless B is so narrow that A is read only once.
+// And when lda is a multiple of this many doubles (128 B) those lines crowd into few L1
+// sets and evict each other (lda = 4096 ran 20% slower than packed), unless op(B) is so
+// narrow (two panels) that A is read about once anyway.
 constexpr int kDirectBadTransStride = 16;
 
 // Products with fewer multiply-adds than this stay on the calling thread: waking a pool

@@ -135,11 +135,13 @@ void run_blocked(const KernelSet& ks, const Product& g) {
   const int k_slices = ceil_div(g.k, ks.kc);
   const int nc_step = balanced_block(g.n, ks.nc, ks.nr);
   const int mc_step = balanced_block(g.m, ks.mc, ks.mr);
+  // A's rows are read in place when they already run along k (see blocking.h for A^T).
   const bool in_place =
       ks.reads_a_in_place &&
-      (g.n <= blocking::kDirectMaxN ||
-       static_cast<double>(g.m) * g.n * g.k < blocking::kDirectMaxWork) &&
-      (g.ta == Trans::No || g.n <= 2 * ks.nr || g.lda % blocking::kDirectBadTransStride != 0);
+      (g.ta == Trans::No ||
+       ((g.n <= blocking::kDirectMaxN ||
+         static_cast<double>(g.m) * g.n * g.k < blocking::kDirectMaxWork) &&
+        (g.n <= 2 * ks.nr || g.lda % blocking::kDirectBadTransStride != 0)));
 
   BlockArgs blk;
   blk.alpha = g.alpha;

@@ -98,18 +98,20 @@ const std::array<std::array<TileFn, B::MR>, kNV> kTiles[2] = {
     tile_table<false>(std::make_integer_sequence<int, kNV>()),
     tile_table<true>(std::make_integer_sequence<int, kNV>())};
 
+// Row panels outer, column panels inner: the A micro-panel stays in L1 while the packed B
+// block streams from L2, and C is walked as MR row streams (see gemm_avx512.cc).
 template <bool RS>
 DNSGD_AVX2 void block_impl(const BlockArgs& x) {
   const ptrdiff_t b_step = static_cast<ptrdiff_t>(B::NR) * x.kc;
-  const double* bp = x.b;
-  for (int jr = 0; jr < x.nc; jr += B::NR, bp += b_step) {
-    const int nr = x.nc - jr < B::NR ? x.nc - jr : B::NR;
-    const int nv = (nr + kVec - 1) / kVec;
-    const int last = nr - (nv - 1) * kVec;
-    const double* ap = x.a;
-    double* cp = x.c + jr;
-    for (int ir = 0; ir < x.mc; ir += B::MR, ap += x.a_step, cp += B::MR * x.ldc) {
-      const int mr = x.mc - ir < B::MR ? x.mc - ir : B::MR;
+  const double* ap = x.a;
+  for (int ir = 0; ir < x.mc; ir += B::MR, ap += x.a_step) {
+    const int mr = x.mc - ir < B::MR ? x.mc - ir : B::MR;
+    const double* bp = x.b;
+    double* cp = x.c + ir * x.ldc;
+    for (int jr = 0; jr < x.nc; jr += B::NR, bp += b_step, cp += B::NR) {
+      const int nr = x.nc - jr < B::NR ? x.nc - jr : B::NR;
+      const int nv = (nr + kVec - 1) / kVec;
+      const int last = nr - (nv - 1) * kVec;
       if (mr == B::MR && nv == kNV)
         tile<B::MR, kNV, RS>(x.kc, ap, x.sa, bp, cp, x.ldc, x.alpha, x.beta, last);
       else

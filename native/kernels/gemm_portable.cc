@@ -98,13 +98,14 @@ void tile(int kc, const double* a, const double* b, double* c, ptrdiff_t ldc, do
   }
 }
 
+// Row panels outer, column panels inner, as in the vector kernels.
 void block(const BlockArgs& x) {
-  const double* bp = x.b;
-  for (int jr = 0; jr < x.nc; jr += B::NR, bp += static_cast<ptrdiff_t>(B::NR) * x.kc) {
-    const int nr = x.nc - jr < B::NR ? x.nc - jr : B::NR;
-    const double* ap = x.a;
-    for (int ir = 0; ir < x.mc; ir += B::MR, ap += x.a_step) {
-      const int mr = x.mc - ir < B::MR ? x.mc - ir : B::MR;
+  const double* ap = x.a;
+  for (int ir = 0; ir < x.mc; ir += B::MR, ap += x.a_step) {
+    const int mr = x.mc - ir < B::MR ? x.mc - ir : B::MR;
+    const double* bp = x.b;
+    for (int jr = 0; jr < x.nc; jr += B::NR, bp += static_cast<ptrdiff_t>(B::NR) * x.kc) {
+      const int nr = x.nc - jr < B::NR ? x.nc - jr : B::NR;
       tile(x.kc, ap, bp, x.c + ir * x.ldc + jr, x.ldc, x.alpha, x.beta, mr, nr);
     }
   }

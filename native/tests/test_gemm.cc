@@ -14,6 +14,7 @@
 
 #include "kernels/blocking.h"
 #include "kernels/gemm.h"
+#include "kernels/gemm_internal.h"
 #include "kernels/threadpool.h"
 #include "tests/check.h"
 
@@ -419,6 +420,52 @@ void check_no_allocation(const std::vector<Isa>& isas) {
   }
 }
 
+// The packing routines of every kernel set, both layouts, against the layout written out
+// in gemm_internal.h, including the zero padding of edge panels. gemm() itself does not
+// reach every one of them (it reads untransposed A in place on the vector paths).
+void check_packing() {
+  std::vector<const dnsgd::detail::KernelSet*> sets = {&dnsgd::detail::portable_kernels()};
+#if DNSGD_GEMM_X86
+  if (dnsgd::detected_isa() >= Isa::Avx2) sets.push_back(&dnsgd::detail::avx2_kernels());
+  if (dnsgd::detected_isa() >= Isa::Avx512) sets.push_back(&dnsgd::detail::avx512_kernels());
+#endif
+  Rng rng(5);
+  for (const auto* ks : sets)
+    for (bool is_a : {true, false})
+      for (Trans t : kTrans)
+        for (int rows : {1, 3, 8, 13, 14, 16, 17, 29})
+          for (int cols : {1, 7, 8, 9, 31}) {
+            // Packed operand: rows x cols of op(X), panels `w` wide across rows (A) or
+            // across cols (B). Stored X has row stride ld > its width.
+            const int w = is_a ? ks->mr : ks->nr;
+            const int across = is_a ? rows : cols, along = is_a ? cols : rows;
+            const bool x_rows_along = is_a ? t == Trans::No : t == Trans::Yes;
+            const int sr = x_rows_along ? across : along, sc = x_rows_along ? along : across;
+            const int ld = sc + 3;
+            std::vector<double> x(static_cast<size_t>(sr) * ld);
+            for (double& v : x) v = rng.uniform();
+            const int panels = (across + w - 1) / w;
+            std::vector<double> out(static_cast<size_t>(panels) * w * along + 8, kNaN);
+            (is_a ? ks->pack_a : ks->pack_b)(t, rows, cols, x.data(), ld, out.data());
+            bool ok = true;
+            for (int q = 0; q < panels; ++q)
+              for (int p = 0; p < along; ++p)
+                for (int r = 0; r < w; ++r) {
+                  const int i = q * w + r;  // index across the panels
+                  const double want =
+                      i >= across ? 0.0
+                                  : x_rows_along ? x[static_cast<size_t>(i) * ld + p]
+                                                 : x[static_cast<size_t>(p) * ld + i];
+                  const double got = out[(static_cast<size_t>(q) * along + p) * w + r];
+                  if (!(got == want)) ok = false;
+                }
+            for (size_t e = static_cast<size_t>(panels) * w * along; e < out.size(); ++e)
+              if (!std::isnan(out[e])) ok = false;  // wrote past the panels
+            CHECK_MSG(ok, "pack_%s (mr %d nr %d) %c %dx%d: wrong layout", is_a ? "a" : "b",
+                      ks->mr, ks->nr, t == Trans::No ? 'N' : 'T', rows, cols);
+          }
+}
+
 void check_isa_control() {
   CHECK(std::string(dnsgd::isa_name(Isa::Portable)) == "portable");
   CHECK(std::string(dnsgd::isa_name(Isa::Avx2)) == "avx2");
@@ -436,6 +483,7 @@ void check_isa_control() {
 
 int main() {
   check_isa_control();
+  check_packing();
   std::vector<Isa> isas = machine_isas();
   std::printf("instruction sets:");
   for (Isa isa : isas) std::printf(" %s", dnsgd::isa_name(isa));

@@ -630,4 +630,12 @@ describe('dnsgd command line', function () {
       expect(docs).to.match(/`NA` and `\?` are missing/);
     });
   });
+  it('starts from the fan-in initialisation with --init fan-in and refuses unknown schemes', () => {
+    const r = dnsgd('compare', '--dataset', 'diabetes', '--init', 'fan-in', '--epochs', '2',
+      '--no-plot', '--json');
+    expect(r.code, r.stderr).to.equal(0);
+    expect(JSON.parse(r.stdout).datasets[0].settings.init).to.equal('fan-in');
+    fails(dnsgd('compare', '--dataset', 'diabetes', '--init', 'xavier', '--no-plot'),
+      'glorot, fan-in');
+  });
 });

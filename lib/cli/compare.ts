@@ -193,7 +193,8 @@ export function comparisonFigure(c: DatasetComparison): string {
   return lossFigure({
     title: `${c.name}: ${c.data.task}, ${c.data.trainRows} train / ${c.data.testRows} test rows`,
     subtitle: `network ${s.layers.join('-')} (${s.activation}), batch ${s.batch}, lr ${s.lr}, ` +
-      `alpha ${s.alpha}, ${s.epochs} epochs, seed ${s.seed}`,
+      `alpha ${s.alpha}, ${s.epochs} epochs, seed ${s.seed}` +
+      (s.init === 'glorot' ? '' : `, init ${s.init}`),
     yLabel: `loss (${lossName}, log scale)`,
     reference: { loss: c.baselineTestLoss, label: `${c.baseline} final test loss` },
     methods: c.runs.map((r) => ({

@@ -16,7 +16,7 @@ import { EXIT_OK, describeFailure, loadLibrary } from './failure';
 import {
   columnsText, comparisonText, configText, notesText, plural, seconds, sig, splitText, summaryText,
 } from './format';
-import { ACTIVATIONS, OPTIMIZER_NAMES, SOLVERS } from './names';
+import { ACTIVATIONS, INITS, OPTIMIZER_NAMES, SOLVERS } from './names';
 import { UsageError, checkThreadsEnv, parseHidden } from './options';
 import { checkOutputFile, writeOutput } from './output';
 import type { RunHooks } from './run';
@@ -65,6 +65,8 @@ function addCommonOptions(cmd: Command): Command {
       '0.01)', numberArg)
     .option('--alpha <a>', 'damping of the Newton step, >= 0 (default 0)', numberArg)
     .option('--seed <n>', 'seed of the initial weights and the shuffling (default 1)', numberArg)
+    .addOption(new Option('--init <scheme>', 'initial weights: glorot, or fan-in as PyTorch\'s ' +
+      'Linear starts (default: glorot)').choices(INITS))
     .option('--threads <n>', 'kernel threads (default: DNSGD_THREADS or the core count)',
       numberArg)
     .option('--evaluate-every <k>', 'test loss every k steps (default: about 80 points per run)',

@@ -14,6 +14,8 @@ export const ACTIVATIONS: readonly Activation[] = Object.freeze([
 ] as Activation[]);
 
 export const SOLVERS = Object.freeze(['auto', 'dense', 'cg'] as const);
+
+export const INITS = Object.freeze(['glorot', 'fan-in'] as const);
 export type SolverName = (typeof SOLVERS)[number];
 
 /** The optimizers that take a damped Newton step, and so --alpha, --allow-floor, --solver. */

@@ -1,10 +1,12 @@
 // What the commands accept, their defaults (the paper's settings, chosen by task) and the
 // checks that run before any data is read, so a bad flag fails at once and names the flag.
 import { BUNDLED_NAMES, BundledName } from '../data';
-import type { Activation } from '../network';
+import type { Activation, InitScheme } from '../network';
 import type { OptimizerName } from '../optimizers';
 import { closest } from '../validate';
-import { ACTIVATIONS, NEWTON_OPTIMIZERS, OPTIMIZER_NAMES, SOLVERS, SolverName } from './names';
+import {
+  ACTIVATIONS, INITS, NEWTON_OPTIMIZERS, OPTIMIZER_NAMES, SOLVERS, SolverName,
+} from './names';
 
 /** Where the data comes from and how readCsv encodes it. */
 export interface DataOptions {
@@ -46,6 +48,8 @@ export interface TrainSettings {
   allowFloor?: boolean;
   /** Damped Newton: how the Newton system is solved. Default 'auto'. */
   solver?: string;
+  /** Initialisation scheme of the network. Default 'glorot'. */
+  init?: string;
 }
 
 export interface ResolvedSettings {
@@ -60,6 +64,7 @@ export interface ResolvedSettings {
   evaluateEvery: number | undefined;
   allowFloor: boolean;
   solver: SolverName;
+  init: InitScheme;
 }
 
 /**
@@ -233,6 +238,7 @@ export function resolveSettings(
       : integerFlag('--evaluate-every', s.evaluateEvery, 1),
     allowFloor: s.allowFloor === true,
     solver: solverName(s.solver),
+    init: initScheme(s.init),
   };
 }
 
@@ -277,4 +283,13 @@ export function optimizerOptions(
 ): Record<string, unknown> {
   if (!NEWTON_OPTIMIZERS.includes(name)) return { lr: s.lr };
   return { lr: s.lr, alpha: s.alpha, allowFloor: s.allowFloor, solver: s.solver };
+}
+
+function initScheme(name: string | undefined): InitScheme {
+  const init = name ?? 'glorot';
+  if (!(INITS as readonly string[]).includes(init)) {
+    throw new UsageError(`--init must be one of ${INITS.join(', ')}; got '${init}'` +
+      didYouMean(init, INITS));
+  }
+  return init as InitScheme;
 }

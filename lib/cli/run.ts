@@ -69,6 +69,7 @@ export function networkFor(train: DataSet, s: ResolvedSettings): Network {
     activation: s.activation,
     output: train.task === 'classification' ? 'softmax' : 'linear',
     seed: s.seed,
+    init: s.init,
   });
 }
 

@@ -61,6 +61,13 @@ constexpr double kDirectMaxWork = 128.0 * 128 * 128;
 // narrow (two panels) that A is read about once anyway.
 constexpr int kDirectBadTransStride = 16;
 
+// op(B) = B is read in place, unpacked, when op(A) is a single MR-row panel (each B panel
+// is read once: packing only added a pass over B; 5 x 289 x 50 ran twice as fast), or two
+// panels and B's rows are at most this many doubles apart (26 x 33 x 200: +30%; with
+// ldb = 1000 reading each row twice from its own page was 15% slower than packing).
+// AVX-512 only: there the masked loads at the right edge cost nothing.
+constexpr int kDirectBMaxStride = 256;
+
 // Products with fewer multiply-adds than this stay on the calling thread: waking a pool
 // worker and joining costs tens of microseconds, the time of about 1M multiply-adds.
 constexpr double kThreadMinWork = 2.0e6;

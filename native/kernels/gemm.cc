@@ -143,10 +143,15 @@ void run_blocked(const KernelSet& ks, const Product& g) {
          static_cast<double>(g.m) * g.n * g.k < blocking::kDirectMaxWork) &&
         (g.n <= 2 * ks.nr || g.lda % blocking::kDirectBadTransStride != 0)));
 
+  // With one row panel each B panel is read once, so packing it cannot pay; with two, only
+  // when B's rows are far apart (each on its own page, twice).
+  const bool b_in_place =
+      ks.reads_b_in_place && g.tb == Trans::No &&
+      (g.m <= ks.mr || (g.m <= 2 * ks.mr && g.ldb <= blocking::kDirectBMaxStride));
+
   BlockArgs blk;
   blk.alpha = g.alpha;
   blk.ldc = g.ldc;
-  blk.b = buf.b;
   for (int jc = 0; jc < g.n; jc += nc_step) {
     blk.nc = min_int(nc_step, g.n - jc);
     for (int s = 0; s < k_slices; ++s) {
@@ -155,7 +160,16 @@ void run_blocked(const KernelSet& ks, const Product& g) {
       blk.kc = p1 - p0;
       blk.beta = s == 0 ? g.beta : 1.0;  // later slices add onto the first
       const double* b_src = g.tb == Trans::No ? g.b + p0 * g.ldb + jc : g.b + jc * g.ldb + p0;
-      ks.pack_b(g.tb, blk.kc, blk.nc, b_src, g.ldb, buf.b);
+      if (b_in_place) {
+        blk.b = b_src;
+        blk.sb = g.ldb;
+        blk.b_step = ks.nr;
+      } else {
+        ks.pack_b(g.tb, blk.kc, blk.nc, b_src, g.ldb, buf.b);
+        blk.b = buf.b;
+        blk.sb = ks.nr;
+        blk.b_step = static_cast<ptrdiff_t>(ks.nr) * blk.kc;
+      }
       for (int ic = 0; ic < g.m; ic += mc_step) {
         blk.mc = min_int(mc_step, g.m - ic);
         const double* a_src = g.ta == Trans::No ? g.a + ic * g.lda + p0 : g.a + p0 * g.lda + ic;

@@ -102,13 +102,12 @@ const std::array<std::array<TileFn, B::MR>, kNV> kTiles[2] = {
 // block streams from L2, and C is walked as MR row streams (see gemm_avx512.cc).
 template <bool RS>
 DNSGD_AVX2 void block_impl(const BlockArgs& x) {
-  const ptrdiff_t b_step = static_cast<ptrdiff_t>(B::NR) * x.kc;
   const double* ap = x.a;
   for (int ir = 0; ir < x.mc; ir += B::MR, ap += x.a_step) {
     const int mr = x.mc - ir < B::MR ? x.mc - ir : B::MR;
     const double* bp = x.b;
     double* cp = x.c + ir * x.ldc;
-    for (int jr = 0; jr < x.nc; jr += B::NR, bp += b_step, cp += B::NR) {
+    for (int jr = 0; jr < x.nc; jr += B::NR, bp += x.b_step, cp += B::NR) {
       const int nr = x.nc - jr < B::NR ? x.nc - jr : B::NR;
       const int nv = (nr + kVec - 1) / kVec;
       const int last = nr - (nv - 1) * kVec;
@@ -241,8 +240,9 @@ DNSGD_AVX2 void pack_b(Trans t, int rows, int cols, const double* x, ptrdiff_t l
 }  // namespace
 
 const KernelSet& avx2_kernels() {
-  static const KernelSet set = {B::MR, B::NR, B::KC, B::MC, B::NC, true, pack_a, pack_b,
-                                block};
+  // B stays packed: AVX2 masked loads in the k loop would cost more than packing saves.
+  static const KernelSet set = {B::MR, B::NR, B::KC, B::MC, B::NC, true, false, pack_a,
+                                pack_b, block};
   return set;
 }
 

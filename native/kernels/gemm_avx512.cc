@@ -27,8 +27,8 @@ static_assert(B::NR % kVec == 0, "NR must be whole vectors");
 // Every element is sum_p a_ip b_pj in p order, one FMA per step, then alpha and beta: the
 // same operations whatever the tile shape, so results never depend on how C is tiled.
 template <int M, int NV, bool RowsStrided>
-DNSGD_AVX512 void tile(int kc, const double* a, ptrdiff_t sa, const double* b, double* c,
-                       ptrdiff_t ldc, double alpha, double beta, __mmask8 last) {
+DNSGD_AVX512 void tile(int kc, const double* a, ptrdiff_t sa, const double* b, ptrdiff_t sb,
+                       double* c, ptrdiff_t ldc, double alpha, double beta, __mmask8 last) {
   __m512d acc[M][NV];
 #pragma GCC unroll 16
   for (int i = 0; i < M; ++i)
@@ -52,8 +52,10 @@ DNSGD_AVX512 void tile(int kc, const double* a, ptrdiff_t sa, const double* b, d
   for (int p = 0; p < kc; ++p) {
     __m512d bv[NV];
 #pragma GCC unroll 4
-    for (int v = 0; v < NV; ++v) bv[v] = _mm512_load_pd(b + v * kVec);
-    b += B::NR;
+    for (int v = 0; v < NV; ++v)  // the last masked: B read in place ends at the edge
+      bv[v] = v < NV - 1 ? _mm512_loadu_pd(b + v * kVec)
+                         : _mm512_maskz_loadu_pd(last, b + v * kVec);
+    b += sb;
 #pragma GCC unroll 16
     for (int i = 0; i < M; ++i) {
       const double* ai = i < H ? a + (i * sa + p) : a_hi + ((i - H) * sa + p);
@@ -78,8 +80,8 @@ DNSGD_AVX512 void tile(int kc, const double* a, ptrdiff_t sa, const double* b, d
   }
 }
 
-using TileFn = void (*)(int, const double*, ptrdiff_t, const double*, double*, ptrdiff_t,
-                        double, double, __mmask8);
+using TileFn = void (*)(int, const double*, ptrdiff_t, const double*, ptrdiff_t, double*,
+                        ptrdiff_t, double, double, __mmask8);
 
 template <int NV, bool RS, int... I>
 constexpr std::array<TileFn, sizeof...(I)> tile_row(std::integer_sequence<int, I...>) {
@@ -102,20 +104,20 @@ const std::array<std::array<TileFn, B::MR>, kNV> kTiles[2] = {
 // cache ran at half speed.)
 template <bool RS>
 DNSGD_AVX512 void block_impl(const BlockArgs& x) {
-  const ptrdiff_t b_step = static_cast<ptrdiff_t>(B::NR) * x.kc;
   const double* ap = x.a;
   for (int ir = 0; ir < x.mc; ir += B::MR, ap += x.a_step) {
     const int mr = x.mc - ir < B::MR ? x.mc - ir : B::MR;
     const double* bp = x.b;
     double* cp = x.c + ir * x.ldc;
-    for (int jr = 0; jr < x.nc; jr += B::NR, bp += b_step, cp += B::NR) {
+    for (int jr = 0; jr < x.nc; jr += B::NR, bp += x.b_step, cp += B::NR) {
       const int nr = x.nc - jr < B::NR ? x.nc - jr : B::NR;
       const int nv = (nr + kVec - 1) / kVec;
       const __mmask8 last = static_cast<__mmask8>((1u << (nr - (nv - 1) * kVec)) - 1);
       if (mr == B::MR && nv == kNV)
-        tile<B::MR, kNV, RS>(x.kc, ap, x.sa, bp, cp, x.ldc, x.alpha, x.beta, last);
+        tile<B::MR, kNV, RS>(x.kc, ap, x.sa, bp, x.sb, cp, x.ldc, x.alpha, x.beta, last);
       else
-        kTiles[RS][nv - 1][mr - 1](x.kc, ap, x.sa, bp, cp, x.ldc, x.alpha, x.beta, last);
+        kTiles[RS][nv - 1][mr - 1](x.kc, ap, x.sa, bp, x.sb, cp, x.ldc, x.alpha, x.beta,
+                                   last);
     }
   }
 }
@@ -261,8 +263,8 @@ DNSGD_AVX512 void pack_b(Trans t, int rows, int cols, const double* x, ptrdiff_t
 }  // namespace
 
 const KernelSet& avx512_kernels() {
-  static const KernelSet set = {B::MR, B::NR, B::KC, B::MC, B::NC, true, pack_a, pack_b,
-                                block};
+  static const KernelSet set = {B::MR, B::NR, B::KC, B::MC, B::NC, true, true, pack_a,
+                                pack_b, block};
   return set;
 }
 

@@ -16,9 +16,10 @@ namespace detail {
 
 // One mc x nc block of C updated with one kc slice of the product:
 //   C <- alpha * A_blk * B_blk + beta * C   (beta == 0: C is not read)
-// B_blk is packed: NR-wide column panels, panel q at b + q * NR * kc, element (p, j) of a
-// panel at [p * NR + j], zero past nc. Rows ir.. of A_blk start at a + (ir / MR) * a_step and
-// element (i, p) of that panel is at
+// Column panel q (NR wide) of B_blk starts at b + q * b_step, element (p, j) at [p * sb + j]:
+// packed, sb == NR and b_step == NR * kc, zero past nc; read in place (op(B) = B), sb == ldb
+// and b_step == NR, and the kernel must not read past nc. Rows ir.. of A_blk start at
+// a + (ir / MR) * a_step and element (i, p) of that panel is at
 //   [p * sa + i]  when !a_rows_strided (packed, sa == MR; or op(A) = A^T read in place)
 //   [i * sa + p]  when  a_rows_strided (op(A) = A read in place, sa == lda).
 struct BlockArgs {
@@ -27,6 +28,7 @@ struct BlockArgs {
   ptrdiff_t a_step, sa;
   bool a_rows_strided;
   const double* b;
+  ptrdiff_t b_step, sb;
   double* c;
   ptrdiff_t ldc;
   double alpha, beta;
@@ -41,6 +43,7 @@ using PackFn = void (*)(Trans t, int rows, int cols, const double* x, ptrdiff_t 
 struct KernelSet {
   int mr, nr, kc, mc, nc;
   bool reads_a_in_place;  // block() accepts A unpacked (a_rows_strided or sa == lda)
+  bool reads_b_in_place;  // block() accepts op(B) = B unpacked (sb == ldb)
   PackFn pack_a, pack_b;
   void (*block)(const BlockArgs&);
 };

@@ -104,7 +104,7 @@ void block(const BlockArgs& x) {
   for (int ir = 0; ir < x.mc; ir += B::MR, ap += x.a_step) {
     const int mr = x.mc - ir < B::MR ? x.mc - ir : B::MR;
     const double* bp = x.b;
-    for (int jr = 0; jr < x.nc; jr += B::NR, bp += static_cast<ptrdiff_t>(B::NR) * x.kc) {
+    for (int jr = 0; jr < x.nc; jr += B::NR, bp += x.b_step) {
       const int nr = x.nc - jr < B::NR ? x.nc - jr : B::NR;
       tile(x.kc, ap, bp, x.c + ir * x.ldc + jr, x.ldc, x.alpha, x.beta, mr, nr);
     }
@@ -122,9 +122,9 @@ void pack_b(Trans t, int rows, int cols, const double* x, ptrdiff_t ld, double* 
 }  // namespace
 
 const KernelSet& portable_kernels() {
-  // A is always packed here: the tile reads whole zero-padded panels.
-  static const KernelSet set = {B::MR, B::NR, B::KC, B::MC, B::NC, false, pack_a, pack_b,
-                                block};
+  // A and B are always packed here: the tile reads whole zero-padded panels.
+  static const KernelSet set = {B::MR, B::NR, B::KC, B::MC, B::NC, false, false, pack_a,
+                                pack_b, block};
   return set;
 }
 

@@ -7,7 +7,7 @@
 //
 //   node bench/run.js [--quick] [--only=SECTIONS] [--shapes=NAMES] [--threads=1,2]
 //                     [--no-torch] [--no-tfjs] [--python=PATH] [--out=DIR] [--publish]
-//                     [--torch-omp-active]
+//                     [--torch-omp-active] [--from=RESULTS.json]
 //
 // Each library runs in its own long-lived child process per thread count (bench/e2e.js,
 // bench/torch_dnsgd.py, bench/tfjs_sgd.js), fed one job at a time, so that the jobs of the
@@ -31,7 +31,10 @@ const only = args.only ? String(args.only).split(',') : SECTIONS;
 for (const s of only) {
   if (!SECTIONS.includes(s)) fail(`unknown section '${s}' in --only (known: ${SECTIONS})`);
 }
-const THREADS = args.threads ? String(args.threads).split(',').map(Number) : [1, 2];
+// --from=results.json re-renders the report of a finished run (with its own thread counts).
+const FROM = args.from ? common.readJson(path.resolve(String(args.from))) : null;
+const THREADS = FROM?.env?.threads ??
+  (args.threads ? String(args.threads).split(',').map(Number) : [1, 2]);
 
 // Budgets: the full run is planned for about 10 minutes on 2 cores, --quick for well under 1.
 const CFG = QUICK
@@ -661,6 +664,47 @@ function report(results) {
   md.push('Times are medians. `*` marks a one-thread figure whose job got less than 0.85 ' +
     'CPU-seconds per second (it shared the cores with something else on the machine).', '');
 
+  {
+    // One line per shape at the first thread count: the figures the other tables detail.
+    const t = THREADS[0];
+    md.push(`## Summary (${t} thread${t > 1 ? 's' : ''}, median per step unless said)`, '');
+    const head = ['shape', 'batch', 'K(d+1)', 'dnsgd SGD', 'dnsgd DN-SGD'];
+    if (hasTorch) {
+      head.push('torch DN-SGD', 'torch / dnsgd, DN-SGD', 'torch / dnsgd, DN-SGD, both dense',
+        'torch / dnsgd, SGD');
+    }
+    if (results.tfjs.length) head.push('tfjs / dnsgd, SGD');
+    head.push('Newton-half price, dnsgd (epochs)');
+    if (hasTorch) head.push('Newton-half price, torch (epochs)');
+    md.push(table(head, shapes.map((s) => {
+      const d = (m) => find(results, 'dnsgd', s.name, m, t);
+      const p = (m) => find(results, 'torch', s.name, m, t);
+      const row = [common.shapeLabel(s), s.batch, common.newtonSize(s), T(d('sgd')?.step?.median),
+        T(d('dn-sgd')?.step?.median)];
+      if (hasTorch) {
+        // dnsgd's default is the dense solver wherever it did not take CG.
+        const dense = d('dn-sgd')?.denseStep?.median ?? d('dn-sgd')?.step?.median;
+        row.push(T(p('dn-sgd')?.step?.median),
+          R(ratio(p('dn-sgd')?.step?.median, d('dn-sgd')?.step?.median)),
+          R(ratio(p('dn-sgd')?.step?.median, dense)),
+          R(ratio(p('sgd')?.step?.median, d('sgd')?.step?.median)));
+      }
+      if (results.tfjs.length) {
+        const x = results.tfjs.find((q) => q.shape === s.name);
+        row.push(R(ratio(x?.step?.median, d('sgd')?.step?.median)));
+      }
+      row.push(R(ratio(d('dn-sgd')?.epoch?.median, d('sgd')?.epoch?.median)));
+      if (hasTorch) row.push(R(ratio(p('dn-sgd')?.epoch?.median, p('sgd')?.epoch?.median)));
+      return row;
+    })), '');
+    const loop = results.eventloop.filter((e) => !e.error);
+    if (loop.length) {
+      md.push('Event loop during `await fit()`: p99 / max lateness of a 10 ms timer ' +
+        loop.map((e) => `${common.shapeLabel(e)} ${e.method} ${e.threads}t ` +
+          `${T(e.fit.p99)} / ${T(e.fit.max)}`).join('; ') + '.', '');
+    }
+  }
+
   if (results.check.length) {
     md.push('## Cross-check: PyTorch peer vs dnsgd (same initial parameters and data)', '');
     md.push('dnsgd writes its initial parameters and data; the peer loads them, takes the ' +
@@ -851,7 +895,25 @@ function report(results) {
   if (skipped.length) {
     md.push('## Skipped', '', ...skipped.map((s) => `- skipped: ${s.what}: ${s.why}`), '');
   }
-  return md.join('\n');
+  return md.join('\n').split('\n').map(wrapProse).join('\n');
+}
+
+// Prose lines wrapped at 100 columns; table rows and headings are left whole.
+function wrapProse(text) {
+  if (text.length <= 100 || text.startsWith('|') || text.startsWith('#')) return text;
+  const indent = text.startsWith('- ') ? '  ' : '';
+  const out = [];
+  let cur = '';
+  for (const w of text.split(' ')) {
+    if (cur && cur.length + 1 + w.length > 100) {
+      out.push(cur);
+      cur = indent + w;
+    } else {
+      cur = cur ? `${cur} ${w}` : w;
+    }
+  }
+  if (cur) out.push(cur);
+  return out.join('\n');
 }
 
 function publish(reportText) {
@@ -864,7 +926,7 @@ function publish(reportText) {
   if (i < 0 || j < i) text = `${text}\n${begin}\n${end}\n`;
   const a = text.indexOf(begin), b = text.indexOf(end);
   const body = reportText.replace(/`sweep-([\w-]+)\.svg`/g,
-    '[results/sweep-$1.svg](results/sweep-$1.svg)');
+    '[results/sweep-$1.svg](results/sweep-$1.svg)').split('\n').map(wrapProse).join('\n');
   text = `${text.slice(0, a + begin.length)}\n\n${body}\n${text.slice(b)}`;
   fs.writeFileSync(file, text);
   const dir = path.join(__dirname, 'results');
@@ -878,6 +940,18 @@ function publish(reportText) {
 // ----------------------------------------------------------------------------------------------
 
 async function main() {
+  if (FROM) {
+    skipped.push(...(FROM.skipped ?? []));
+    const text = report(FROM);
+    fs.mkdirSync(OUT, { recursive: true });
+    for (const sw of FROM.sweeps) {
+      fs.writeFileSync(path.join(OUT, `sweep-${sw.key}.svg`), linePlot(sw.plot));
+    }
+    fs.writeFileSync(path.join(OUT, 'report.md'), `# dnsgd end-to-end bench\n\n${text}`);
+    log(`wrote ${path.relative(ROOT, OUT)}/report.md from ${args.from}`);
+    if (args.publish) publish(text);
+    return;
+  }
   const t0 = Date.now();
   let dnsgd;
   try {

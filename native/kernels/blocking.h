@@ -68,9 +68,12 @@ constexpr int kDirectBadTransStride = 16;
 // AVX-512 only: there the masked loads at the right edge cost nothing.
 constexpr int kDirectBMaxStride = 256;
 
-// Products with fewer multiply-adds than this stay on the calling thread: waking a pool
-// worker and joining costs tens of microseconds, the time of about 1M multiply-adds.
-constexpr double kThreadMinWork = 2.0e6;
+// Products with fewer multiply-adds (m * n * k) than this stay on the calling thread. Waking
+// a pool worker costs from ~10 us (idle core) to far more (busy core). Measured with 2
+// threads: no gain up to 160^3 (4.1M), +15% at 200^3, +50..80% from 256^3 and on the
+// training shapes (25M). Below, threads cannot win; the caller runs every task a late
+// worker has not taken, so just above it they lose little.
+constexpr double kThreadMinWork = 4.0e6;
 
 }  // namespace blocking
 }  // namespace dnsgd

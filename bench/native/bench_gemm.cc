@@ -10,12 +10,14 @@
 // cycle are 2 FMA pipes x vector doubles x 2 (multiply and add): 32 for AVX-512, 16 for AVX2,
 // 4 for the portable path (SSE2: one 2-wide multiply and one 2-wide add per cycle). The
 // sustained FMA rate of this machine is also measured and printed, as a check on the clock.
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "kernels/gemm.h"
@@ -236,58 +238,69 @@ int main(int argc, char** argv) {
 #if DNSGD_BENCH_X86
   if (dnsgd::detected_isa() == Isa::Avx512) {
     const double rate = fma_peak_avx512();
-    std::printf("measured AVX-512 FMA rate of one core: %.1f GFLOP/s (%.2f GHz x 32)\n", rate,
-                rate / 32);
+    std::printf("measured AVX-512 FMA rate of one core, before: %.1f GFLOP/s (%.2f GHz x 32)\n",
+                rate, rate / 32);
   }
 #endif
 
+  bool have_openblas = false;
+#ifdef DNSGD_BENCH_OPENBLAS_PATH
+  if (openblas && load_openblas()) {
+    have_openblas = true;
+    std::printf("OpenBLAS: %s (OPENBLAS_CORETYPE and OPENBLAS_L2_SIZE unset)\n",
+                DNSGD_BENCH_OPENBLAS_PATH);
+  }
+#else
+  (void)openblas;
+  std::printf("OpenBLAS not found at configure time: no comparison\n");
+#endif
+
+  // Shape by shape, OpenBLAS and then every instruction set back to back, so that the
+  // ratios compare runs made under the same load of a shared machine.
   dnsgd::ThreadPool pool2(2);
   std::vector<Row> rows;
-  for (int i = static_cast<int>(dnsgd::detected_isa()); i >= 0; --i) {
-    const Isa isa = static_cast<Isa>(i);
-    if (!only_isa.empty() && only_isa != dnsgd::isa_name(isa)) continue;
-    dnsgd::set_active_isa(isa);
-    for (int threads : {1, 2}) {
-      if (only_threads && threads != only_threads) continue;
-      dnsgd::ThreadPool* pool = threads == 1 ? nullptr : &pool2;
-      for (const Shape* s : shapes) {
-        Operands op(*s);
-        Row r{dnsgd::isa_name(isa), threads, s, 0, 0, NAN, false};
+  for (int threads : {1, 2}) {
+    if (only_threads && threads != only_threads) continue;
+    dnsgd::ThreadPool* pool = threads == 1 ? nullptr : &pool2;
+    for (const Shape* s : shapes) {
+      Operands op(*s);
+      const double flop = 2.0 * s->m * s->n * s->k;
+      double openblas_gflops = NAN;
+#ifdef DNSGD_BENCH_OPENBLAS_PATH
+      if (have_openblas) {
+        if (g_openblas_threads) g_openblas_threads(threads);
+        openblas_gflops = flop / time_call(*s, op, call_openblas, nullptr, budget) / 1e9;
+        // Its idle workers spin for a while before they sleep: let them, off our clock.
+        std::this_thread::sleep_for(std::chrono::milliseconds(200));
+      }
+#endif
+      for (int i = static_cast<int>(dnsgd::detected_isa()); i >= 0; --i) {
+        const Isa isa = static_cast<Isa>(i);
+        if (!only_isa.empty() && only_isa != dnsgd::isa_name(isa)) continue;
+        dnsgd::set_active_isa(isa);
+        Row r{dnsgd::isa_name(isa), threads, s, 0, 0, openblas_gflops, false};
         const double err = validate(*s, op, pool);
         r.valid = err <= 1e-12;
         if (!r.valid) std::printf("INVALID %s %dx%dx%d: error %.3g\n", r.isa.c_str(), s->m,
                                   s->n, s->k, err);
-        const double t = time_call(*s, op, call_dnsgd, pool, budget);
-        r.gflops = 2.0 * s->m * s->n * s->k / t / 1e9;
+        r.gflops = flop / time_call(*s, op, call_dnsgd, pool, budget) / 1e9;
         r.peak_fraction = r.gflops / (ghz * flops_per_cycle(isa) * threads);
         rows.push_back(r);
       }
     }
   }
   dnsgd::set_active_isa(dnsgd::detected_isa());
-
-#ifdef DNSGD_BENCH_OPENBLAS_PATH
-  // Timed after all dnsgd runs: OpenBLAS workers spin for a while after each call and would
-  // otherwise steal the second core from the measurements above.
-  if (openblas && load_openblas()) {
-    std::printf("OpenBLAS: %s (OPENBLAS_CORETYPE and OPENBLAS_L2_SIZE unset)\n",
-                DNSGD_BENCH_OPENBLAS_PATH);
-    for (int threads : {1, 2}) {
-      if (only_threads && threads != only_threads) continue;
-      if (g_openblas_threads) g_openblas_threads(threads);
-      for (const Shape* s : shapes) {
-        Operands op(*s);
-        const double t = time_call(*s, op, call_openblas, nullptr, budget);
-        for (Row& r : rows)
-          if (r.shape == s && r.threads == threads)
-            r.openblas_gflops = 2.0 * s->m * s->n * s->k / t / 1e9;
-      }
-    }
+  (void)have_openblas;
+#if DNSGD_BENCH_X86
+  if (dnsgd::detected_isa() == Isa::Avx512) {
+    const double rate = fma_peak_avx512();
+    std::printf("measured AVX-512 FMA rate of one core, after: %.1f GFLOP/s\n", rate);
   }
-#else
-  (void)openblas;
-  std::printf("OpenBLAS not found at configure time: no comparison\n");
 #endif
+  // Grouped by instruction set, then thread count, in shape order.
+  std::stable_sort(rows.begin(), rows.end(), [](const Row& x, const Row& y) {
+    return x.isa != y.isa ? x.isa > y.isa : x.threads < y.threads;
+  });
 
   std::printf("\n%-8s %3s  %-18s %5s %5s %5s %2s  %8s %6s  %8s %6s\n", "isa", "thr", "shape",
               "m", "n", "k", "op", "GFLOP/s", "%peak", "OpenBLAS", "ratio");

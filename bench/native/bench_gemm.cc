@@ -181,6 +181,7 @@ __attribute__((target("avx512f"))) double fma_peak_avx512() {
 #endif
 
 struct Row {
+  Isa isa_id;
   std::string isa;
   int threads;
   const Shape* shape;
@@ -278,7 +279,7 @@ int main(int argc, char** argv) {
         const Isa isa = static_cast<Isa>(i);
         if (!only_isa.empty() && only_isa != dnsgd::isa_name(isa)) continue;
         dnsgd::set_active_isa(isa);
-        Row r{dnsgd::isa_name(isa), threads, s, 0, 0, openblas_gflops, false};
+        Row r{isa, dnsgd::isa_name(isa), threads, s, 0, 0, openblas_gflops, false};
         const double err = validate(*s, op, pool);
         r.valid = err <= 1e-12;
         if (!r.valid) std::printf("INVALID %s %dx%dx%d: error %.3g\n", r.isa.c_str(), s->m,
@@ -299,7 +300,7 @@ int main(int argc, char** argv) {
 #endif
   // Grouped by instruction set, then thread count, in shape order.
   std::stable_sort(rows.begin(), rows.end(), [](const Row& x, const Row& y) {
-    return x.isa != y.isa ? x.isa > y.isa : x.threads < y.threads;
+    return x.isa_id != y.isa_id ? x.isa_id > y.isa_id : x.threads < y.threads;
   });
 
   std::printf("\n%-8s %3s  %-18s %5s %5s %5s %2s  %8s %6s  %8s %6s\n", "isa", "thr", "shape",

@@ -2,6 +2,8 @@
 
 #include <cmath>
 
+#include "kernels/optim.h"
+
 namespace dnsgd_addon {
 
 void type_error(Napi::Env env, const std::string& msg) {
@@ -41,8 +43,10 @@ void expect_length(Napi::Env env, const Napi::Float64Array& a, size_t count, con
                          " elements, got " + std::to_string(a.ElementLength()));
 }
 
-// Index of the first NaN or infinity in v[0..n), or n when all are finite.
+// Index of the first NaN or infinity in v[0..n), or n when all are finite. The vectorized
+// all-finite test runs first; the scalar search only when something is wrong.
 static size_t first_non_finite(const double* v, size_t n) {
+  if (dnsgd::all_finite(v, n)) return n;
   for (size_t i = 0; i < n; ++i)
     if (!std::isfinite(v[i])) return i;
   return n;

@@ -75,5 +75,11 @@ constexpr int kDirectBMaxStride = 256;
 // worker has not taken, so just above it they lose little.
 constexpr double kThreadMinWork = 4.0e6;
 
+// Panel width of the blocked Cholesky factorization: a kb x kb diagonal block and a kb-wide
+// panel of rows stay in L1/L2 while gemm does the O(n^3) trailing update. Not tuned: 96 is
+// a middle value (96 x 96 doubles = 72 KiB); the panel solve and the diagonal block are
+// still scalar loops, which a Cholesky micro-benchmark would have to measure first.
+constexpr int kCholeskyBlock = 96;
+
 }  // namespace blocking
 }  // namespace dnsgd

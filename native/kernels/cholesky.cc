@@ -3,13 +3,10 @@
 #include <cmath>
 #include <cstddef>
 
+#include "blocking.h"
 #include "gemm.h"
 
 namespace dnsgd {
-
-// Panel width of the blocked factorization: the kb x kb diagonal block and a kb-wide panel
-// of rows stay in L1/L2 while gemm does the O(n^3) trailing update.
-static const int kCholeskyBlock = 96;
 
 static inline bool good_pivot(double v) { return v > 0.0 && std::isfinite(v); }
 
@@ -38,7 +35,7 @@ int cholesky_factor_reference(double* a, int n, int lda) {
 //   | A21 | A22 ...   |                           one gemm per block row
 //   +-----+-----------+
 int cholesky_factor(double* a, int n, int lda, ThreadPool* pool) {
-  const int nb = kCholeskyBlock;
+  const int nb = blocking::kCholeskyBlock;
   if (n <= nb) return cholesky_factor_reference(a, n, lda);
   for (int k0 = 0; k0 < n; k0 += nb) {
     int kb = n - k0 < nb ? n - k0 : nb;

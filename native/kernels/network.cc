@@ -6,6 +6,7 @@
 
 #include "gemm.h"
 #include "rng.h"
+#include "vmath.h"
 
 namespace dnsgd {
 
@@ -70,7 +71,7 @@ void activation_forward(Activation act, double* a, int rows, int cols, int ld) {
     double* r = a + (size_t)i * ld;
     switch (act) {
       case Activation::Sigmoid:
-        for (int j = 0; j < cols; ++j) r[j] = 1.0 / (1.0 + std::exp(-r[j]));
+        sigmoid_inplace(r, cols);
         break;
       case Activation::Tanh:
         for (int j = 0; j < cols; ++j) r[j] = std::tanh(r[j]);
@@ -105,21 +106,25 @@ void activation_backward(Activation act, double* delta, const double* a, int row
   }
 }
 
-// Logits -> probabilities row by row, keeping the logits and log-sum-exp for the loss.
+// Logits -> probabilities, keeping the logits and log-sum-exp for the loss. The shifted
+// logits of all rows go through one vectorized exp.
 static void softmax_rows(const double* z, double* p, double* lse, int rows, int k) {
   for (int i = 0; i < rows; ++i) {
     const double* zi = z + (size_t)i * k;
     double* pi = p + (size_t)i * k;
     double m = zi[0];
     for (int j = 1; j < k; ++j) m = zi[j] > m ? zi[j] : m;
+    lse[i] = m;
+    for (int j = 0; j < k; ++j) pi[j] = zi[j] - m;  // shifted by the max: no term overflows
+  }
+  exp_inplace(p, rows * k);
+  for (int i = 0; i < rows; ++i) {
+    double* pi = p + (size_t)i * k;
     double s = 0.0;
-    for (int j = 0; j < k; ++j) {
-      pi[j] = std::exp(zi[j] - m);  // shifted by the max so no term overflows
-      s += pi[j];
-    }
+    for (int j = 0; j < k; ++j) s += pi[j];
     double inv = 1.0 / s;
     for (int j = 0; j < k; ++j) pi[j] *= inv;
-    lse[i] = m + std::log(s);
+    lse[i] += std::log(s);
   }
 }
 

@@ -5,7 +5,7 @@
 
 const fs = require('fs');
 
-// The paper's six experiments (METHOD.md), with their training-set sizes as the data size.
+// The paper's six experiments (docs/method.md), with their training-set sizes as the data size.
 const PAPER_SHAPES = [
   { name: 'house-prices', layers: [288, 5, 1], output: 'linear', batch: 50, alpha: 0,
     lr: 0.01, rows: 1361 },
@@ -31,7 +31,7 @@ const LARGE_SHAPES = [
     lr: 0.01, rows: 512 },
 ];
 
-// The letter data set's shape, where METHOD.md reports the Newton half at its dearest.
+// The letter data set's shape, where docs/method.md reports the Newton half at its dearest.
 const LETTER_SHAPE = { name: 'letter', layers: [16, 32, 26], output: 'softmax', batch: 200,
   alpha: 0, lr: 0.01, rows: 16000 };
 

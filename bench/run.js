@@ -817,7 +817,7 @@ function report(results) {
   md.push('## The price of the Newton half: epoch time of DN-SGD (and SGD-DN) / SGD', '');
   md.push('From the per-epoch table: the ratio of the medians, and in brackets that of the ' +
     'fastest epochs (the least disturbed by anything else running; where the two differ ' +
-    'much, the machine was busy). METHOD.md reports 1.6-4.3x for PyTorch on the paper\'s ' +
+    'much, the machine was busy). docs/method.md reports 1.6-4.3x for PyTorch on the paper\'s ' +
     'shapes and 85x on the letter shape.', '');
   {
     const head = ['shape', 'K(d+1)'];

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""The method of METHOD.md (damped Newton on the last layer, SGD on the rest) in PyTorch
+"""The method of docs/method.md (damped Newton on the last layer, SGD on the rest) in PyTorch
 float64, written the way a PyTorch user would: autograd for the front layers, the last
 layer's gradient and Hessian from their closed forms, torch.linalg.cholesky_ex and
 two triangular solves for the damped system. It is the peer dnsgd is timed against.
@@ -95,7 +95,7 @@ def probe():
 
 
 # ---------------------------------------------------------------------------------------------
-# The network: nn.Linear-style weight and bias tensors per layer. dnsgd's flat layout (METHOD.md:
+# The network: nn.Linear-style weight and bias tensors per layer. dnsgd's flat layout (docs/method.md:
 # W(l) is n_{l+1} x (n_l + 1), bias in column 0, layer after layer) is only used to load and
 # save parameters for the cross-check.
 

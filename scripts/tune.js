@@ -50,7 +50,7 @@ const PER_FILE = {
   pima: { testFraction: 0.25 },
 };
 
-// Final test losses of an independent float64 PyTorch implementation (shared METHOD.md):
+// Final test losses of an independent float64 PyTorch implementation (docs/method.md):
 // SGD and DN-SGD at their best lr, chosen there by test loss. [loss, lr]
 const INDEPENDENT = {
   diamonds: { sgd: [0.0153, 0.1], dn: [0.0138, 1.0] },
@@ -388,7 +388,7 @@ function report(results, meta) {
   L.push('');
   L.push('## Against the independent implementation (rates chosen on the test rows)', '');
   L.push(wrap('An independent float64 PyTorch implementation of the same method (shared ' +
-    'METHOD.md) reports each method\'s best final test loss over the rates (median of 3 ' +
+    'docs/method.md) reports each method\'s best final test loss over the rates (median of 3 ' +
     'seeds), which can only be matched by choosing on the test rows; this table does the ' +
     'same with our runs ("ind." = independent; lr in brackets).'));
   L.push('');
@@ -460,7 +460,7 @@ async function main() {
 // Initialisation study: at lr 0.01 our DN-SGD ends far above the independent implementation on
 // some sets. Candidate causes: the initial weights, the hidden size, the batch size.
 
-// The independent implementation's final test losses at lr 0.01 (shared METHOD.md).
+// The independent implementation's final test losses at lr 0.01 (docs/method.md).
 const INDEPENDENT_001 = {
   diamonds: { sgd: 0.0199, dn: 0.0223 }, diabetes: { sgd: 0.820, dn: 0.538 },
   pima: { sgd: 0.647, dn: 0.567 }, breast_cancer: { sgd: 0.628, dn: 0.167 },
@@ -736,7 +736,7 @@ function initStudy(dir, files) {
     'one sigmoid hidden layer, alpha 0 (0.01 if alpha 0 fails). Each fit builds a `Network`, ' +
     'overwrites `net.params` where an initialisation other than the library\'s is studied, ' +
     'and trains with `Trainer.fitSync`. "Independent" (or "ind.") is an independent float64 ' +
-    'PyTorch implementation of the same method (shared METHOD.md, median of 3 seeds).'));
+    'PyTorch implementation of the same method (docs/method.md, median of 3 seeds).'));
   L.push('', '## Findings', '', findings(INIT_OUT), '');
   L.push('## What was run', '');
   L.push(wrap('Initialisations: **glorot** is the library\'s (weights uniform in ' +

@@ -68,7 +68,7 @@ export interface ResolvedSettings {
 }
 
 /**
- * The paper's experiments (METHOD.md): House Prices for regression (one sigmoid layer of 5,
+ * The paper's experiments (docs/method.md): House Prices for regression (one sigmoid layer of 5,
  * batch 50); Cat. Feature Encoding and Santander for classification (4 units, batch 200).
  * Both: alpha 0, lr 0.01, 20 epochs.
  */

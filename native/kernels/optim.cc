@@ -1,24 +1,12 @@
 #include "optim.h"
 
 #include "fit.h"
+#include "threadpool.h"
 
 #include <cmath>
 #include <cstring>
 
 namespace dnsgd {
-
-bool all_finite(const double* v, size_t n) {
-  // A double is NaN or infinite exactly when its exponent bits are all ones. An integer OR
-  // over that test vectorizes, where a floating-point sum would be a serial chain.
-  const uint64_t mask = 0x7FF0000000000000ull;
-  uint64_t bad = 0;
-  for (size_t i = 0; i < n; ++i) {
-    uint64_t bits;
-    std::memcpy(&bits, v + i, sizeof bits);
-    bad |= (uint64_t)((bits & mask) == mask);
-  }
-  return bad == 0;
-}
 
 void UpdateRule::reset(const RuleConfig& cfg, size_t count) {
   cfg_ = cfg;
@@ -29,38 +17,48 @@ void UpdateRule::reset(const RuleConfig& cfg, size_t count) {
   v_.assign(cfg.rule == Rule::Adam ? count : 0, 0.0);
 }
 
-void UpdateRule::apply(double* theta, const double* g) {
-  const double lr = cfg_.lr, wd = cfg_.weight_decay;
+void UpdateRule::apply(double* theta, const double* g, ThreadPool* pool) {
   ++t_;
+  if (cfg_.rule == Rule::Adam) {
+    b1t_ *= cfg_.beta1;
+    b2t_ *= cfg_.beta2;
+  }
+  // 32K values per thread: below that a wake-up costs more than the loop.
+  parallel_ranges(pool, count_, 32768,
+                  [&](size_t b, size_t e) { apply_range(theta, g, b, e); });
+}
+
+void UpdateRule::apply_range(double* theta, const double* g, size_t begin, size_t end) {
+  const double lr = cfg_.lr, wd = cfg_.weight_decay;
+  double* m = m_.data();
+  double* v = v_.data();
   switch (cfg_.rule) {
     case Rule::Sgd:
-      for (size_t i = 0; i < count_; ++i) theta[i] -= lr * (g[i] + wd * theta[i]);
+      for (size_t i = begin; i < end; ++i) theta[i] -= lr * (g[i] + wd * theta[i]);
       break;
     case Rule::Momentum:
     case Rule::Nesterov: {
       // Heavy-ball as torch.optim.SGD writes it: v <- mu v + g; Nesterov steps by g + mu v.
       const double mu = cfg_.momentum;
-      const bool nesterov = cfg_.rule == Rule::Nesterov;
-      for (size_t i = 0; i < count_; ++i) {
+      const bool nesterov = cfg_.rule == Rule::Nesterov, first = t_ == 1;
+      for (size_t i = begin; i < end; ++i) {
         double gi = g[i] + wd * theta[i];
-        double v = t_ == 1 ? gi : mu * m_[i] + gi;
-        m_[i] = v;
-        theta[i] -= lr * (nesterov ? gi + mu * v : v);
+        double vi = first ? gi : mu * m[i] + gi;
+        m[i] = vi;
+        theta[i] -= lr * (nesterov ? gi + mu * vi : vi);
       }
       break;
     }
     case Rule::Adam: {
-      b1t_ *= cfg_.beta1;
-      b2t_ *= cfg_.beta2;
       const double b1 = cfg_.beta1, b2 = cfg_.beta2, eps = cfg_.eps;
       const double c1 = 1.0 / (1.0 - b1t_), c2 = 1.0 / (1.0 - b2t_);
-      for (size_t i = 0; i < count_; ++i) {
+      for (size_t i = begin; i < end; ++i) {
         double gi = g[i] + wd * theta[i];
-        double m = b1 * m_[i] + (1.0 - b1) * gi;
-        double v = b2 * v_[i] + (1.0 - b2) * gi * gi;
-        m_[i] = m;
-        v_[i] = v;
-        theta[i] -= lr * (m * c1) / (std::sqrt(v * c2) + eps);
+        double mi = b1 * m[i] + (1.0 - b1) * gi;
+        double vi = b2 * v[i] + (1.0 - b2) * gi * gi;
+        m[i] = mi;
+        v[i] = vi;
+        theta[i] -= lr * (mi * c1) / (std::sqrt(vi * c2) + eps);
       }
       break;
     }
@@ -109,7 +107,7 @@ StepStatus Stepper::sgd(double* theta, const Batch& batch, StepStats* stats, Thr
   if (st != StepStatus::Ok) return st;
   backward(arch_, w_, ws_, grad_.data(), 0, pool);
   if (!all_finite(grad_.data(), grad_.size())) return StepStatus::NonFiniteGradient;
-  rule_.apply(theta, grad_.data());
+  rule_.apply(theta, grad_.data(), pool);
   return StepStatus::Ok;
 }
 
@@ -167,7 +165,7 @@ StepStatus Stepper::dn_sgd(double* theta, const Batch& batch, StepStats* stats,
 
   // 4. Commit: the last layer, then the first-order step on the front layers.
   std::memcpy(theta + front_count_, trial_last_.data(), sizeof(double) * last_count_);
-  rule_.apply(theta, grad_.data());
+  rule_.apply(theta, grad_.data(), pool);
   return StepStatus::Ok;
 }
 
@@ -186,7 +184,7 @@ StepStatus Stepper::sgd_dn(double* theta, const Batch& batch, StepStats* stats,
   snap_v_ = rule_.second();
   int64_t snap_t = rule_.steps();
   double snap_b1 = rule_.beta1_power(), snap_b2 = rule_.beta2_power();
-  rule_.apply(theta, grad_.data());
+  rule_.apply(theta, grad_.data(), pool);
 
   // 3. Forward again through the updated front layers (the input rows are still in place in
   //    act[0]); Newton on the last layer there.

@@ -16,6 +16,7 @@
 
 #include "lastlayer.h"
 #include "network.h"
+#include "vmath.h"
 
 namespace dnsgd {
 
@@ -36,8 +37,9 @@ struct RuleConfig {
 class UpdateRule {
  public:
   void reset(const RuleConfig& cfg, size_t count);
-  // theta[0..count) -= step(g); state advances by one step.
-  void apply(double* theta, const double* g);
+  // theta[0..count) -= step(g); state advances by one step. Large updates are split over
+  // the pool (elementwise, so the result does not depend on the split).
+  void apply(double* theta, const double* g, ThreadPool* pool = nullptr);
   // State, for snapshots taken by SgdDn.
   std::vector<double>& first() { return m_; }
   std::vector<double>& second() { return v_; }
@@ -46,6 +48,8 @@ class UpdateRule {
   double& beta2_power() { return b2t_; }
 
  private:
+  void apply_range(double* theta, const double* g, size_t begin, size_t end);
+
   RuleConfig cfg_;
   size_t count_ = 0;
   std::vector<double> m_, v_;
@@ -101,7 +105,6 @@ class Stepper {
   std::vector<double> snap_theta_, snap_m_, snap_v_;
 };
 
-// True when no element is NaN or infinite.
-bool all_finite(const double* v, size_t n);
+// all_finite() lives with the other vectorized elementwise kernels.
 
 }  // namespace dnsgd

@@ -60,6 +60,23 @@ class ThreadPool {
   std::atomic<bool> running_{false};
 };
 
+// Runs fn(begin, end) over [0, n) in one contiguous range per thread when n is at least
+// `min_per_thread` per thread (elementwise work below that is cheaper than a wake-up), else
+// fn(0, n) on the caller. For elementwise loops, whose results do not depend on the split.
+template <class F>
+void parallel_ranges(ThreadPool* pool, size_t n, size_t min_per_thread, F&& fn) {
+  int parts = pool ? pool->size() : 1;
+  if (parts <= 1 || n < min_per_thread * (size_t)parts) {
+    fn((size_t)0, n);
+    return;
+  }
+  size_t chunk = (n + parts - 1) / parts;
+  pool->run(parts, [&](int t) {
+    size_t b = (size_t)t * chunk, e = b + chunk < n ? b + chunk : n;
+    if (b < e) fn(b, e);
+  });
+}
+
 // The process-wide pool of `threads` threads (clamped to [1, 256]), created on first use and
 // kept for the life of the process, so that any number of networks and optimizers share a
 // handful of threads.

@@ -61,6 +61,19 @@ inline double exp_one(double x) {
 
 }  // namespace
 
+// A double is NaN or infinite exactly when its exponent bits are all ones. The test is an
+// integer OR over whole vectors, where a floating-point one would be a serial chain.
+DNSGD_CLONES bool all_finite(const double* v, size_t n) {
+  const uint64_t mask = 0x7FF0000000000000ull;
+  uint64_t bad = 0;
+  for (size_t i = 0; i < n; ++i) {
+    uint64_t bits;
+    std::memcpy(&bits, v + i, sizeof bits);
+    bad |= (uint64_t)((bits & mask) == mask);
+  }
+  return bad == 0;
+}
+
 DNSGD_CLONES void exp_inplace(double* v, int n) {
   for (int i = 0; i < n; ++i) v[i] = exp_one(v[i]);
 }

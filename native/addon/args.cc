@@ -61,7 +61,8 @@ void expect_finite(Napi::Env env, const double* v, size_t n, size_t cols, const 
                        ", column " + std::to_string(bad % cols) + ")");
 }
 
-dnsgd::Batch batch_args(const Napi::CallbackInfo& info, size_t i, const dnsgd::Arch& arch) {
+dnsgd::Batch batch_args(const Napi::CallbackInfo& info, size_t i, const dnsgd::Arch& arch,
+                        bool check_x) {
   Napi::Env env = info.Env();
   dnsgd::Batch b;
   Napi::Float64Array x = float64_arg(info, i, "x");
@@ -69,7 +70,7 @@ dnsgd::Batch batch_args(const Napi::CallbackInfo& info, size_t i, const dnsgd::A
   expect_length(env, x, (size_t)rows * arch.inputs(), "x");
   b.rows = rows;
   b.x = x.Data();
-  expect_finite(env, b.x, (size_t)rows * arch.inputs(), arch.inputs(), "x");
+  if (check_x) expect_finite(env, b.x, (size_t)rows * arch.inputs(), arch.inputs(), "x");
   Napi::Value t = info[i + 1];
   if (arch.output == dnsgd::Output::Linear) {
     Napi::Float64Array y = float64_arg(info, i + 1, "y");

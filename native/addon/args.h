@@ -30,7 +30,9 @@ void expect_finite(Napi::Env env, const double* v, size_t n, size_t cols, const 
 // Builds a Batch from (x, targets, rows) arguments at positions i, i+1, i+2: x must hold
 // rows * n0 doubles, targets rows * K doubles (linear) or rows labels in [0, K) given as an
 // Int32Array or Uint32Array (softmax). All values must be finite.
-dnsgd::Batch batch_args(const Napi::CallbackInfo& info, size_t i, const dnsgd::Arch& arch);
+// With check_x false the caller takes over the finite check of x (to fuse it with a copy).
+dnsgd::Batch batch_args(const Napi::CallbackInfo& info, size_t i, const dnsgd::Arch& arch,
+                        bool check_x = true);
 
 // The memory of any typed array (ArrayBuffer- or SharedArrayBuffer-backed): its first byte
 // and its length in bytes. A detached array gives null and 0.

@@ -1,4 +1,5 @@
 #include <cmath>
+#include <cstring>
 #include <sstream>
 
 #include "args.h"
@@ -163,7 +164,7 @@ Napi::Value Stepper::JsStep(const Napi::CallbackInfo& info) {
   const dnsgd::Arch& arch = core_->stepper.arch();
   Napi::Float64Array p = float64_arg(info, 0, "params");
   expect_length(env, p, arch.param_count(), "params");
-  dnsgd::Batch b = batch_args(info, 1, arch);
+  dnsgd::Batch b = batch_args(info, 1, arch, /*check_x=*/false);
   Napi::Float64Array stats = float64_arg(info, 4, "stats");
   expect_length(env, stats, 5, "stats");
   size_t pbytes = p.ByteLength();
@@ -175,6 +176,20 @@ Napi::Value Stepper::JsStep(const Napi::CallbackInfo& info) {
     Bytes yb = typed_bytes(env, info[2]);
     if (overlaps(p.Data(), pbytes, yb.data, yb.length))
       range_error(env, "params must not share memory with y");
+  }
+  // One pass over x: copy each row into the augmented input buffer and test it there, while
+  // it is in cache. Nothing has been changed yet when a bad value is found.
+  {
+    dnsgd::Workspace& ws = core_->stepper.workspace();
+    ws.reserve(arch, b.rows);
+    const int n0 = arch.inputs();
+    double* act0 = ws.act[0].data();
+    for (int r = 0; r < b.rows; ++r) {
+      double* dst = act0 + (size_t)r * (n0 + 1) + 1;
+      std::memcpy(dst, b.x + (size_t)r * n0, sizeof(double) * n0);
+      if (!dnsgd::all_finite(dst, n0)) expect_finite(env, b.x, (size_t)b.rows * n0, n0, "x");
+    }
+    b.preloaded = true;
   }
   dnsgd::StepStats st;
   dnsgd::StepStatus status = core_->stepper.step(p.Data(), b, &st, core_->pool);

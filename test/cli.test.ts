@@ -16,16 +16,7 @@ import { UsageError } from '../lib/cli/options';
 import { blowUpWarning } from '../lib/cli/run';
 import { logScale, tickLabels } from '../lib/plot/scale';
 import { lossFigure, textWidth } from '../lib/plot/svg';
-
-function repoRoot(): string {
-  let dir = __dirname;
-  while (!fs.existsSync(path.join(dir, 'package.json'))) {
-    const up = path.dirname(dir);
-    if (up === dir) throw new Error('package.json not found');
-    dir = up;
-  }
-  return dir;
-}
+import { repoRoot } from './helpers';
 
 const ROOT = repoRoot();
 const MAIN = path.join(ROOT, 'dist', 'cli', 'main.js');

@@ -10,16 +10,7 @@ import {
 } from '../lib/data';
 import { closestName, suggestColumn } from '../lib/data/errors';
 import { cellKind } from '../lib/data/values';
-
-function repoRoot(): string {
-  let dir = __dirname;
-  while (!fs.existsSync(path.join(dir, 'package.json'))) {
-    const up = path.dirname(dir);
-    if (up === dir) throw new Error('package.json not found');
-    dir = up;
-  }
-  return dir;
-}
+import { repoRoot } from './helpers';
 
 const ROOT = repoRoot();
 const fixture = (name: string): string => path.join(ROOT, 'test', 'fixtures', name);

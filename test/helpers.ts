@@ -1,9 +1,8 @@
 // Shared helpers for the tests: seeded data, finite differences and a plain dense solver
 // written independently of the native kernels.
-import * as fs from 'fs';
-import * as path from 'path';
 
 import { Network, Targets } from '../lib';
+import { packageRoot } from '../lib/root';
 
 /** A small deterministic generator (mulberry32), independent of the library's own. */
 export function rng(seed: number): () => number {
@@ -104,12 +103,7 @@ export function denseNewton(h: Float64Array, g: Float64Array, alpha: number): Fl
   return denseSolve(a, g, n);
 }
 
+/** The repository root (the package root of the compiled tests). */
 export function repoRoot(): string {
-  let dir = __dirname;
-  while (!fs.existsSync(path.join(dir, 'package.json'))) {
-    const up = path.dirname(dir);
-    if (up === dir) throw new Error('package.json not found above ' + __dirname);
-    dir = up;
-  }
-  return dir;
+  return packageRoot();
 }

@@ -4,7 +4,7 @@ import * as path from 'path';
 
 import type { OptimizerName } from '../optimizers';
 import { lossFigure } from '../plot/svg';
-import { ColumnTypes, CommandData, DataNotes, loadData } from './dataset';
+import { CommandData, DataSummary, dataSummary, loadData } from './dataset';
 import {
   DEFAULT_DATASETS, DEFAULT_OPTIMIZERS, DataOptions, ResolvedSettings, TrainSettings,
   UsageError, checkDataOptions, checkNewtonFlags, checkSettings, parseOptimizers,
@@ -43,21 +43,7 @@ export interface TableRow {
 
 export interface DatasetComparison {
   name: string;
-  data: {
-    file: string;
-    testFile?: string;
-    task: 'regression' | 'classification';
-    target: string;
-    /** What the losses are computed on, e.g. "log(price), standardized". */
-    targetEncoding: string;
-    split: string;
-    trainRows: number;
-    testRows: number;
-    features: number;
-    classes?: string[];
-    columns: ColumnTypes;
-    notes: DataNotes;
-  };
+  data: DataSummary;
   settings: ResolvedSettings & { optimizers: OptimizerName[]; evaluateEvery: number;
     layers: number[] };
   loss: 'mse' | 'cross-entropy';
@@ -146,20 +132,7 @@ async function compareOn(
   });
   const result: DatasetComparison = {
     name: data.name,
-    data: {
-      file: data.report.file,
-      ...(data.report.testFile === undefined ? {} : { testFile: data.report.testFile }),
-      task,
-      target: data.report.target,
-      targetEncoding: data.targetEncoding,
-      split: data.report.split,
-      trainRows: data.train.rows,
-      testRows: data.test.rows,
-      features: data.train.features.length,
-      ...(data.train.task === 'classification' ? { classes: data.train.classes } : {}),
-      columns: data.columns,
-      notes: data.notes,
-    },
+    data: dataSummary(data),
     settings: {
       ...s,
       layers: [...base.layers],

@@ -157,3 +157,37 @@ export function targetEncoding(t: Transform): string {
   if (t.targetScale !== null) s += ', standardized';
   return s;
 }
+
+/** What a command reports about the data it trained on (in its table header and JSON). */
+export interface DataSummary {
+  file: string;
+  testFile?: string;
+  task: 'regression' | 'classification';
+  target: string;
+  /** What the losses are computed on, e.g. "log(price), standardized". */
+  targetEncoding: string;
+  split: string;
+  trainRows: number;
+  testRows: number;
+  features: number;
+  classes?: string[];
+  columns: ColumnTypes;
+  notes: DataNotes;
+}
+
+export function dataSummary(data: CommandData): DataSummary {
+  return {
+    file: data.report.file,
+    ...(data.report.testFile === undefined ? {} : { testFile: data.report.testFile }),
+    task: data.train.task,
+    target: data.report.target,
+    targetEncoding: data.targetEncoding,
+    split: data.report.split,
+    trainRows: data.train.rows,
+    testRows: data.test.rows,
+    features: data.train.features.length,
+    ...(data.train.task === 'classification' ? { classes: data.train.classes } : {}),
+    columns: data.columns,
+    notes: data.notes,
+  };
+}

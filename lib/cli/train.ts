@@ -1,7 +1,7 @@
 // `dnsgd train`: one optimizer on one dataset; the trained network and the fitted transform go
 // into a model file that `dnsgd predict` reads.
 import type { OptimizerName } from '../optimizers';
-import { ColumnTypes, DataNotes, loadData } from './dataset';
+import { DataSummary, dataSummary, loadData } from './dataset';
 import {
   DataOptions, TrainSettings, ResolvedSettings, checkDataOptions, checkNewtonFlags,
   checkSettings, optimizerName, resolveSettings,
@@ -19,18 +19,7 @@ export interface TrainOptions extends DataOptions, TrainSettings {
 export interface TrainResult {
   command: 'train';
   name: string;
-  data: {
-    file: string;
-    task: 'regression' | 'classification';
-    target: string;
-    targetEncoding: string;
-    split: string;
-    trainRows: number;
-    testRows: number;
-    features: number;
-    columns: ColumnTypes;
-    notes: DataNotes;
-  };
+  data: DataSummary;
   settings: ResolvedSettings & { optimizer: OptimizerName; layers: number[] };
   run: RunResult;
   /** The model file written, or null. */
@@ -60,18 +49,7 @@ export async function runTrain(o: TrainOptions, hooks: RunHooks = {}): Promise<T
   const result: TrainResult = {
     command: 'train',
     name: data.name,
-    data: {
-      file: data.report.file,
-      task: data.train.task,
-      target: data.report.target,
-      targetEncoding: data.targetEncoding,
-      split: data.report.split,
-      trainRows: data.train.rows,
-      testRows: data.test.rows,
-      features: data.train.features.length,
-      columns: data.columns,
-      notes: data.notes,
-    },
+    data: dataSummary(data),
     settings: { ...s, optimizer: name, layers: [...net.layers] },
     run,
     saved: null,

@@ -45,13 +45,14 @@ inline double exp_one(double x) {
   p = p * r + 0.5;
   p = p * r + 1.0;
   p = p * r + 1.0;
-  // Scale by 2^k through the exponent bits: k sits in the low bits of kd.
-  int64_t kbits, pbits;
+  // Scale by 2^k through the exponent bits: k sits in the low bits of kd. Unsigned
+  // arithmetic wraps by definition, which is exactly the two's-complement add wanted (and
+  // keeps a NaN input, whose kd is garbage, free of undefined behaviour).
+  uint64_t kbits, pbits, shiftbits;
   std::memcpy(&kbits, &kd, sizeof kbits);
   std::memcpy(&pbits, &p, sizeof pbits);
-  int64_t shiftbits;
   std::memcpy(&shiftbits, &kShift, sizeof shiftbits);
-  pbits += (kbits - shiftbits) * ((int64_t)1 << 52);
+  pbits += (kbits - shiftbits) << 52;
   double out;
   std::memcpy(&out, &pbits, sizeof out);
   out = x > 709.78 ? INFINITY : out;

@@ -195,7 +195,28 @@ function warmUp(job, step, clock) {
   return last * job.minSteps > job.budget ? Math.min(job.minSteps, few) : job.minSteps;
 }
 
+// Serves jobs for the orchestrator: one JSON line on stdin each, answered by one '@@result '
+// line on stdout (other output of a job stays on other lines and is ignored). run(job) may be
+// async; its failure is reported as the job's result, not thrown.
+async function serveJobs(run) {
+  const rl = require('readline').createInterface({ input: process.stdin });
+  for await (const line of rl) {
+    if (!line.trim()) continue;
+    const job = JSON.parse(line);
+    const t0 = Number(process.hrtime.bigint()) / 1e9;
+    let r;
+    try {
+      r = { ...(await run(job)), ok: true };
+    } catch (e) {
+      r = { ok: false, error: `${e.name}: ${e.message}` };
+    }
+    r.id = job.id;
+    r.jobWall = Number(process.hrtime.bigint()) / 1e9 - t0;
+    process.stdout.write(`@@result ${JSON.stringify(r)}\n`);
+  }
+}
+
 module.exports = {
-  PAPER_SHAPES, LARGE_SHAPES, LETTER_SHAPE, shapeLabel, newtonSize, rng, synthetic, rowsOf,
+  serveJobs, PAPER_SHAPES, LARGE_SHAPES, LETTER_SHAPE, shapeLabel, newtonSize, rng, synthetic, rowsOf,
   summary, quantile, fmtTime, fmtRatio, readJson, parseArgs, epochReps, warmUp,
 };

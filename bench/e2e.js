@@ -200,28 +200,13 @@ async function eventLoopJob(job, threads) {
 const RUNNERS = { epoch: epochJob, step: stepJob, phases: phasesJob, export: exportJob,
   eventloop: eventLoopJob };
 
-// Serves jobs, one JSON line on stdin each, answering each with one '@@result ' line on
-// stdout (other output of a job, if any, stays on other lines and is ignored).
+// Announces itself, then serves the orchestrator's jobs (common.serveJobs).
 async function main() {
   const args = common.parseArgs(process.argv.slice(2));
   const threads = Number(args.threads ?? 1);
-  const rl = require('readline').createInterface({ input: process.stdin });
   const hello = { ready: true, threads, isa: dnsgd.native.isa(), pid: process.pid };
   process.stdout.write(`@@result ${JSON.stringify(hello)}\n`);
-  for await (const line of rl) {
-    if (!line.trim()) continue;
-    const job = JSON.parse(line);
-    const t0 = now();
-    let r;
-    try {
-      r = { ...(await RUNNERS[job.kind](job, threads)), ok: true };
-    } catch (e) {
-      r = { ok: false, error: `${e.name}: ${e.message}` };
-    }
-    r.id = job.id;
-    r.jobWall = now() - t0;
-    process.stdout.write(`@@result ${JSON.stringify(r)}\n`);
-  }
+  await common.serveJobs((job) => RUNNERS[job.kind](job, threads));
 }
 
 main().catch((e) => {

@@ -132,22 +132,7 @@ async function main() {
     dtype: 'float32', threads: 1 };
   process.stdout.write(`@@result ${JSON.stringify(about)}\n`);
   if (args.probe) return;
-  // Served jobs: one JSON line on stdin each, one '@@result ' line on stdout back.
-  const rl = require('readline').createInterface({ input: process.stdin });
-  for await (const line of rl) {
-    if (!line.trim()) continue;
-    const job = JSON.parse(line);
-    const t0 = now();
-    let r;
-    try {
-      r = { ...stepJob(tf, job), ok: true };
-    } catch (e) {
-      r = { ok: false, error: `${e.name}: ${e.message}` };
-    }
-    r.id = job.id;
-    r.jobWall = now() - t0;
-    process.stdout.write(`@@result ${JSON.stringify(r)}\n`);
-  }
+  await common.serveJobs((job) => stepJob(tf, job));
 }
 
 main().catch((e) => {

@@ -8,6 +8,7 @@ const { execFileSync } = require('child_process');
 const fs = require('fs');
 const os = require('os');
 const path = require('path');
+const { wrap } = require('./text');
 
 const ROOT = path.resolve(__dirname, '..');
 const MAIN = path.join(ROOT, 'dist', 'cli', 'main.js');
@@ -53,21 +54,6 @@ function shown(args, dir) {
     .map(quote).join(' ');
 }
 
-/** Wraps prose at 100 columns, as the rest of the repository is. */
-function wrap(text) {
-  const lines = [];
-  let line = '';
-  for (const word of text.split(/\s+/)) {
-    if (line && line.length + 1 + word.length > 100) {
-      lines.push(line);
-      line = word;
-    } else {
-      line = line ? `${line} ${word}` : word;
-    }
-  }
-  if (line) lines.push(line);
-  return lines.join('\n');
-}
 
 function fmt(v) {
   if (v === null || v === undefined || !Number.isFinite(v)) return '—';

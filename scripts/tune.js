@@ -26,6 +26,7 @@
 const fs = require('fs');
 const os = require('os');
 const path = require('path');
+const { wrap } = require('./text');
 const { execFileSync } = require('child_process');
 
 const ROOT = path.resolve(__dirname, '..');
@@ -107,21 +108,6 @@ function secs(v) {
   return v < 0.01 ? v.toPrecision(2) : v.toFixed(3);
 }
 
-/** Wraps prose at 100 columns. */
-function wrap(text) {
-  const lines = [];
-  let line = '';
-  for (const word of text.split(/\s+/)) {
-    if (line && line.length + 1 + word.length > 100) {
-      lines.push(line);
-      line = word;
-    } else {
-      line = line ? `${line} ${word}` : word;
-    }
-  }
-  if (line) lines.push(line);
-  return lines.join('\n');
-}
 
 const load = () => os.loadavg().map((x) => x.toFixed(1)).join(' / ');
 
